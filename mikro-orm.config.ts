@@ -1,0 +1,5 @@
+// For the MikroORM CLI only (migration:create); the server builds its own options in src/db/orm.ts.
+import 'reflect-metadata';
+import { sqliteOptions } from './src/db/orm';
+
+export default sqliteOptions('data/migrations-dev.sqlite');

@@ -1,0 +1,285 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type Context } from '../context';
+import { UUID_PATTERN } from '../db/ids';
+import {
+  FieldViolation,
+  InsufficientPermissions,
+  InvalidInput,
+  type ErrorResult,
+  MailboxOccupied,
+  UserNotExist,
+  WrongPassword,
+  AccountGenerationError,
+} from '../info/results';
+import { type Logger, safeError } from '../logger';
+import { type AccessTokens } from '../sessions/tokens';
+import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './inputs';
+import { type PasswordHasher } from './passwords';
+import { AuthPayload } from './results';
+import * as rules from './rules';
+import { Role, User } from './user.entity';
+
+/** How many random account numbers registration tries before it answers 1007. */
+const ACCOUNT_ATTEMPTS = 5;
+
+export interface NewUser {
+  username: string;
+  email: rules.Email;
+  password: string;
+  avatar: string | null;
+  introduction: string | null;
+  role: Role;
+}
+
+type Stored = { ok: true; user: User } | { ok: false; reason: 'email-taken' | 'failed' };
+
+/** 10 decimal digits, the first 1-9, from the CSPRNG: not guessable, not sequential. */
+function randomAccount(): string {
+  return String(randomInt(1_000_000_000, 10_000_000_000));
+}
+
+/** The constraint a unique violation names, from the driver's own words, not from the SQL text. */
+function violatedConstraint(error: UniqueConstraintViolationException): string {
+  const { constraint } = error as { constraint?: unknown };
+  if (typeof constraint === 'string') return constraint;
+  const message = error.message;
+  return message.slice(message.lastIndexOf(' - ') + 1);
+}
+
+function invalid(violations: rules.Violations): InvalidInput | null {
+  const list = violations.first();
+  return list ? new InvalidInput(list) : null;
+}
+
+export class AccountService {
+  constructor(
+    private readonly passwords: PasswordHasher,
+    private readonly tokens: AccessTokens,
+    private readonly logger: Logger,
+  ) {}
+
+  async register(ctx: Context, input: RegisterInput): Promise<AuthPayload | ErrorResult> {
+    const violations = new rules.Violations();
+    const username = violations.take(rules.username(input.username));
+    const password = violations.take(
+      rules.newPassword(input.password, { email: input.email, username: input.username }),
+    );
+    const email = violations.take(rules.email(input.email));
+    const avatar = violations.take(rules.avatar(input.avatar));
+    const introduction = violations.take(rules.introduction(input.introduction));
+    const rejected = invalid(violations);
+    if (rejected) return rejected;
+
+    // Checked early only to spare a hash; the unique index decides races below.
+    if (await this.emailTaken(ctx.em, email!.normalized)) return new MailboxOccupied();
+
+    const stored = await this.store(
+      ctx.em,
+      {
+        username: username!,
+        email: email!,
+        password: password!,
+        avatar: avatar ?? null,
+        introduction: introduction ?? null,
+        role: Role.USER,
+      },
+      ctx.requestId,
+    );
+    if (!stored.ok) {
+      return stored.reason === 'email-taken' ? new MailboxOccupied() : new AccountGenerationError();
+    }
+    return this.signIn(ctx, stored.user);
+  }
+
+  async login(ctx: Context, input: LoginInput): Promise<AuthPayload | ErrorResult> {
+    const violations = new rules.Violations();
+    let lookup: { account: string } | { emailNormalized: string } | null = null;
+    if (input.account !== null && input.account !== undefined) {
+      const account = violations.take(rules.account(input.account));
+      if (account) lookup = { account };
+    } else if (input.email !== null && input.email !== undefined) {
+      const email = violations.take(rules.email(input.email));
+      if (email) lookup = { emailNormalized: email.normalized };
+    } else {
+      violations.add(
+        new FieldViolation('account', 'MISSING_REQUIRED_PARAMS', 'login.missingIdentifier'),
+      );
+    }
+    const password = violations.take(rules.givenPassword(input.password));
+    const rejected = invalid(violations);
+    if (rejected || !lookup || !password) return rejected!;
+
+    const user = await ctx.em.findOne(User, lookup);
+    if (!user) return new UserNotExist();
+    const check = await this.passwords.check(user.passwordHash, password);
+    if (!check.matches) return new WrongPassword();
+    if (check.outdated) {
+      // Parameters were raised since this hash was made: upgrade it now that we hold the password.
+      user.passwordHash = await this.passwords.hash(password);
+      await ctx.em.nativeUpdate(User, { id: user.id }, { passwordHash: user.passwordHash });
+    }
+    return this.signIn(ctx, user);
+  }
+
+  async updateProfile(
+    ctx: Context,
+    input: UpdateProfileInput,
+    userId: string | null | undefined,
+  ): Promise<User | ErrorResult> {
+    const caller = await ctx.auth.require();
+    if (!(caller instanceof User)) return caller;
+
+    let target = caller;
+    if (userId !== null && userId !== undefined && userId !== caller.id) {
+      if (caller.role !== Role.ADMIN) return new InsufficientPermissions('permission.otherProfile');
+      const other = await this.findById(ctx.em, userId);
+      if (!other) return new UserNotExist();
+      target = other;
+    }
+
+    const violations = new rules.Violations();
+    const changes: Partial<
+      Pick<User, 'username' | 'email' | 'emailNormalized' | 'avatar' | 'introduction'>
+    > = {};
+    let emailChanges = false;
+    if (input.username !== undefined) {
+      const username = violations.take(rules.username(input.username));
+      if (username !== undefined) changes.username = username;
+    }
+    if (input.email !== undefined) {
+      const email = violations.take(rules.email(input.email));
+      if (email !== undefined) {
+        changes.email = email.address;
+        changes.emailNormalized = email.normalized;
+        emailChanges = email.normalized !== target.emailNormalized;
+      }
+    }
+    if (input.avatar !== undefined) {
+      const avatar = violations.take(rules.avatar(input.avatar));
+      if (avatar !== undefined) changes.avatar = avatar;
+    }
+    if (input.introduction !== undefined) {
+      const introduction = violations.take(rules.introduction(input.introduction));
+      if (introduction !== undefined) changes.introduction = introduction;
+    }
+    const nothingGiven = [input.username, input.email, input.avatar, input.introduction].every(
+      (value) => value === undefined,
+    );
+    if (nothingGiven) {
+      violations.add(new FieldViolation('input', 'MISSING_REQUIRED_PARAMS', 'update.nothing'));
+    }
+    // Changing one's own email proves the password; an admin changing someone else's need not.
+    const needsPassword = emailChanges && target.id === caller.id;
+    if (needsPassword && !input.currentPassword) {
+      violations.add(
+        new FieldViolation(
+          'currentPassword',
+          'MISSING_REQUIRED_PARAMS',
+          'update.currentPasswordRequired',
+        ),
+      );
+    }
+    const rejected = invalid(violations);
+    if (rejected) return rejected;
+
+    if (needsPassword) {
+      const check = await this.passwords.check(target.passwordHash, input.currentPassword!);
+      if (!check.matches) return new WrongPassword();
+    }
+    if (emailChanges && (await this.emailTaken(ctx.em, changes.emailNormalized!))) {
+      return new MailboxOccupied();
+    }
+
+    ctx.em.assign(target, changes);
+    try {
+      await ctx.em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) return new MailboxOccupied();
+      throw error;
+    }
+    return target;
+  }
+
+  async findUser(
+    ctx: Context,
+    id: string | null | undefined,
+    account: string | null | undefined,
+  ): Promise<User | ErrorResult> {
+    await ctx.auth.optional(); // so User.email can tell whether the caller may see it
+    if (id !== null && id !== undefined && id.trim() !== '') {
+      return (await this.findById(ctx.em, id)) ?? new UserNotExist();
+    }
+    if (account !== null && account !== undefined) {
+      const violations = new rules.Violations();
+      const checked = violations.take(rules.account(account));
+      if (!checked) return invalid(violations)!;
+      return (await ctx.em.findOne(User, { account: checked })) ?? new UserNotExist();
+    }
+    return new InvalidInput([
+      new FieldViolation('id', 'MISSING_REQUIRED_PARAMS', 'user.lookupMissing'),
+    ]);
+  }
+
+  /**
+   * Inserts a user with a fresh random account number; a collision on the number is retried,
+   * one on the email is the caller's 1012. Any other storage failure is logged and reported as such.
+   */
+  async store(em: EntityManager, values: NewUser, requestId: string | null): Promise<Stored> {
+    const passwordHash = await this.passwords.hash(values.password);
+    for (let attempt = 1; attempt <= ACCOUNT_ATTEMPTS; attempt++) {
+      const user = em.create(
+        User,
+        {
+          account: randomAccount(),
+          username: values.username,
+          email: values.email.address,
+          emailNormalized: values.email.normalized,
+          passwordHash,
+          avatar: values.avatar,
+          introduction: values.introduction,
+          role: values.role,
+        },
+        { persist: false },
+      );
+      try {
+        await em.insert(User, user);
+        return { ok: true, user };
+      } catch (error) {
+        if (error instanceof UniqueConstraintViolationException) {
+          const constraint = violatedConstraint(error);
+          if (constraint.includes('email_normalized')) return { ok: false, reason: 'email-taken' };
+          if (constraint.includes('account')) {
+            this.logger.warn({ requestId, attempt }, 'account number collision; retrying');
+            continue;
+          }
+        }
+        this.logger.error({ requestId, err: safeError(error) }, 'could not store a new account');
+        return { ok: false, reason: 'failed' };
+      }
+    }
+    this.logger.error({ requestId, attempts: ACCOUNT_ATTEMPTS }, 'no free account number found');
+    return { ok: false, reason: 'failed' };
+  }
+
+  private async emailTaken(em: EntityManager, normalized: string): Promise<boolean> {
+    return (await em.count(User, { emailNormalized: normalized })) > 0;
+  }
+
+  private findById(em: EntityManager, id: string): Promise<User | null> {
+    return UUID_PATTERN.test(id)
+      ? em.findOne(User, { id: id.toLowerCase() })
+      : Promise.resolve(null);
+  }
+
+  private async signIn(ctx: Context, user: User): Promise<AuthPayload> {
+    const { token, expiresIn } = await this.tokens.issue(user.id, randomUUID());
+    ctx.auth.signedIn(user);
+    return Object.assign(new AuthPayload(), {
+      accessToken: token,
+      tokenType: 'Bearer',
+      expiresIn,
+      user,
+    });
+  }
+}

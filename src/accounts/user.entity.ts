@@ -1,0 +1,75 @@
+import { Entity, Enum, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { uuidv7 } from '../db/ids';
+
+export enum Role {
+  USER = 'USER',
+  ADMIN = 'ADMIN',
+}
+
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a user may do: USER, or ADMIN for everything.',
+});
+
+@ObjectType({
+  description: 'An account holder. `email` is null unless the caller is this user or an admin.',
+})
+@Entity({ tableName: 'users' })
+export class User {
+  [OptionalProps]?: 'avatar' | 'introduction' | 'role' | 'createdAt' | 'updatedAt';
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'string', length: 36 })
+  id: string = uuidv7();
+
+  @Field(() => String, {
+    description: '10 decimal digits, first 1-9, chosen by the server at random.',
+  })
+  @Property({ type: 'string', length: 10 })
+  @Unique({ name: 'users_account_unique' })
+  account!: string;
+
+  @Field(() => String, { description: 'Display name, NFKC-normalized; not unique.' })
+  @Property({ type: 'string', length: 32 })
+  username!: string;
+
+  /** As the user typed it. Exposed through UserResolver.email, which hides it from others. */
+  @Property({ type: 'string', length: 254 })
+  email!: string;
+
+  /** Lower-cased email: the unique index that makes A@X.com and a@x.com one address. */
+  @Property({ type: 'string', length: 254 })
+  @Unique({ name: 'users_email_normalized_unique' })
+  emailNormalized!: string;
+
+  /** argon2id PHC string. Never a GraphQL field. */
+  @Property({ type: 'string', length: 255, hidden: true })
+  passwordHash!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Absolute http(s) URL, at most 255 characters.',
+  })
+  @Property({ type: 'string', length: 255, nullable: true })
+  avatar: string | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'At most 200 characters (grapheme clusters).',
+  })
+  @Property({ type: 'text', nullable: true })
+  introduction: string | null = null;
+
+  @Field(() => Role)
+  @Enum({ items: () => Role, type: 'string', length: 8 })
+  role: Role = Role.USER;
+
+  @Field(() => Date)
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** A configuration problem: start-up stops with this one-line message, which names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type Database =
+  | { dialect: 'sqlite'; file: string } // file is ':memory:' for an in-memory database
+  | { dialect: 'postgresql'; url: string };
+
+export interface Argon2Settings {
+  memoryCost: number; // KiB
+  timeCost: number;
+  parallelism: number;
+}
+
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  database: Database;
+  jwt: {
+    secret: Uint8Array;
+    issuer: string;
+    audience: string;
+    accessTokenTtl: number; // seconds
+  };
+  argon2: Argon2Settings;
+  admin: { email: string; password: string } | null;
+  introspection: boolean;
+  playground: boolean;
+  maxBodyBytes: number;
+  logLevel: string;
+}
+
+/** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. Settings may raise it, never lower it. */
+export const ARGON2_MINIMUM: Argon2Settings = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+type Env = Record<string, string | undefined>;
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `30s`, `15m`, `2h`, `7d` or a whole number of seconds; `allowZero` for intervals that may be 0. */
+export function parseDuration(name: string, raw: string, allowZero = false): number {
+  const match = /^(\d+)([smhd]?)$/.exec(raw.trim());
+  if (!match) {
+    throw new ConfigError(
+      `${name} must be a duration such as 30s, 15m, 2h, 7d or seconds; got "${raw}"`,
+    );
+  }
+  const seconds = Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
+  if (!Number.isSafeInteger(seconds) || (seconds === 0 && !allowZero)) {
+    throw new ConfigError(`${name} must be a positive duration; got "${raw}"`);
+  }
+  return seconds;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false; got "${env[name]}"`);
+}
+
+function parseDatabase(raw: string): Database {
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length);
+    if (file === '')
+      throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:data/accounts.sqlite');
+    return { dialect: 'sqlite', file: file === ':memory:' ? ':memory:' : resolve(file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(raw)) return { dialect: 'postgresql', url: raw };
+  throw new ConfigError(
+    `DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://...; got "${raw.split(':')[0]}:..."`,
+  );
+}
+
+/**
+ * Outside production a missing JWT_SECRET is generated once and kept beside the SQLite file,
+ * so tokens survive restarts; an in-memory database gets a secret that lives as long as the process.
+ */
+function developmentSecret(database: Database): Uint8Array {
+  if (database.dialect === 'sqlite' && database.file === ':memory:') return randomBytes(32);
+  const folder = database.dialect === 'sqlite' ? dirname(database.file) : resolve('data');
+  const file = join(folder, 'jwt-secret');
+  if (existsSync(file)) {
+    const stored = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+    if (stored.length >= 32) return stored;
+  }
+  mkdirSync(folder, { recursive: true });
+  const secret = randomBytes(32);
+  writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const database = parseDatabase(env.DATABASE_URL?.trim() || 'sqlite:data/accounts.sqlite');
+
+  const rawSecret = env.JWT_SECRET;
+  let secret: Uint8Array;
+  if (rawSecret !== undefined && rawSecret !== '') {
+    secret = new TextEncoder().encode(rawSecret);
+    if (secret.length < 32) {
+      throw new ConfigError(`JWT_SECRET must be at least 32 bytes; it has ${secret.length}`);
+    }
+  } else if (production) {
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)');
+  } else {
+    secret = developmentSecret(database);
+  }
+
+  const argon2: Argon2Settings = {
+    memoryCost: integer(
+      env,
+      'ARGON2_MEMORY_KIB',
+      ARGON2_MINIMUM.memoryCost,
+      ARGON2_MINIMUM.memoryCost,
+      4194304,
+    ),
+    timeCost: integer(
+      env,
+      'ARGON2_TIME_COST',
+      ARGON2_MINIMUM.timeCost,
+      ARGON2_MINIMUM.timeCost,
+      100,
+    ),
+    parallelism: integer(
+      env,
+      'ARGON2_PARALLELISM',
+      ARGON2_MINIMUM.parallelism,
+      ARGON2_MINIMUM.parallelism,
+      16,
+    ),
+  };
+
+  const adminEmail = env.ADMIN_EMAIL?.trim();
+  const adminPassword = env.ADMIN_PASSWORD;
+  if (Boolean(adminEmail) !== Boolean(adminPassword)) {
+    throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+
+  return {
+    production,
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    database,
+    jwt: {
+      secret,
+      issuer: env.JWT_ISSUER?.trim() || 'account-api',
+      audience: env.JWT_AUDIENCE?.trim() || 'account-api',
+      accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
+    },
+    argon2,
+    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : null,
+    introspection: flag(env, 'GRAPHQL_INTROSPECTION', !production),
+    playground: flag(env, 'GRAPHQL_PLAYGROUND', !production),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1024, 10_000_000),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+  };
+}

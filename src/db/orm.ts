@@ -1,0 +1,67 @@
+import { type Options, MikroORM } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, SqliteDriver } from '@mikro-orm/sqlite';
+import { User } from '../accounts/user.entity';
+import { type Database } from '../config';
+import { sqliteMigrations } from '../migrations/sqlite';
+
+export const ENTITIES = [User];
+
+interface SqliteConnection {
+  exec(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/**
+ * SQLite: WAL so readers never wait for the writer, a busy timeout instead of SQLITE_BUSY errors,
+ * and foreign keys on (MikroORM sets those itself only on its first connection).
+ */
+const SQLITE_PRAGMAS = [
+  'pragma journal_mode = WAL',
+  'pragma synchronous = NORMAL',
+  'pragma busy_timeout = 5000',
+  'pragma foreign_keys = ON',
+].join(';');
+
+export function sqliteOptions(file: string): Options<SqliteDriver> {
+  return defineConfig({
+    dbName: file,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(
+        connection: SqliteConnection,
+        done: (error: Error | null, connection: unknown) => void,
+      ) {
+        connection.exec(SQLITE_PRAGMAS, (error) => done(error, connection));
+      },
+    },
+    migrations: {
+      migrationsList: sqliteMigrations,
+      path: 'src/migrations/sqlite',
+      snapshotName: '.snapshot-sqlite',
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+    },
+  });
+}
+
+/** Connects and applies pending migrations; never drops or auto-updates the schema. */
+export async function openDatabase(database: Database): Promise<MikroORM> {
+  if (database.dialect !== 'sqlite') {
+    throw new Error('PostgreSQL support is not built yet; use DATABASE_URL=sqlite:PATH');
+  }
+  const orm = await MikroORM.init(sqliteOptions(database.file));
+  try {
+    await orm.getMigrator().up();
+  } catch (error) {
+    await orm.close(true);
+    throw error;
+  }
+  return orm;
+}

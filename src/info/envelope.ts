@@ -1,0 +1,191 @@
+import { type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { type Logger } from 'pino';
+import { type Context } from '../context';
+import { safeError } from '../logger';
+import { translate, type MessageKey, type MessageParams } from './i18n';
+import { describe, type InfoName, infocodeOf, type Lang, STATUS_TABLE } from './status';
+
+/** An error we throw on purpose into the `errors` array, with its code and a catalog message. */
+export class ApiError extends GraphQLError {
+  constructor(
+    readonly info: InfoName,
+    readonly messageKey: MessageKey,
+    readonly messageParams?: MessageParams,
+  ) {
+    super(translate('en', messageKey, messageParams), {
+      extensions: { infocode: infocodeOf(info), info },
+    });
+  }
+}
+
+// GraphQL's own texts for a required argument, input field or variable that is absent or null.
+const MISSING_REQUIRED =
+  /is required, but it was not provided|of required type "[^"]+" was not provided|must not be null|not to be null|found null/;
+
+const INFOS_BY_CODE = new Map<number, InfoName>(
+  Object.entries(STATUS_TABLE).map(([info, row]) => [row.infocode, info as InfoName]),
+);
+
+/** Which row of the status table an error in the `errors` array belongs to. */
+export function classify(error: unknown): InfoName {
+  if (!(error instanceof GraphQLError)) return 'INTERNAL_ERROR';
+  const original = error.originalError;
+  if (original instanceof ApiError) return original.info;
+  if (error instanceof ApiError) return error.info;
+  const declared = error.extensions.infocode;
+  if (typeof declared === 'number' && INFOS_BY_CODE.has(declared)) {
+    return INFOS_BY_CODE.get(declared)!;
+  }
+  switch (error.extensions.code) {
+    case ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED:
+    case ApolloServerErrorCode.BAD_USER_INPUT:
+      return MISSING_REQUIRED.test(error.message) ? 'MISSING_REQUIRED_PARAMS' : 'INVALID_REQUEST';
+    case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
+    case ApolloServerErrorCode.BAD_REQUEST:
+    case ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE:
+    case ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND:
+    case ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED:
+      return 'INVALID_REQUEST';
+    default:
+      return 'INTERNAL_ERROR';
+  }
+}
+
+/**
+ * Apollo's formatError: every entry gets its infocode and info; an unexpected failure keeps
+ * nothing of its own text (no stack, SQL or library message), only a generic one.
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
+  const info = classify(error);
+  const internal = info === 'INTERNAL_ERROR';
+  return {
+    message: internal ? STATUS_TABLE.INTERNAL_ERROR.en : formatted.message,
+    ...(formatted.locations && !internal ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: {
+      code: internal
+        ? ApolloServerErrorCode.INTERNAL_SERVER_ERROR
+        : (formatted.extensions?.code ?? ApolloServerErrorCode.BAD_REQUEST),
+      infocode: infocodeOf(info),
+      info,
+    },
+  };
+}
+
+type Path = readonly (string | number)[];
+
+/** Orders two response paths as their fields stand in the document (the order of `data`'s keys). */
+function comparePaths(a: Path, b: Path, data: unknown): number {
+  let node: unknown = data;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) {
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      if (node === null || typeof node !== 'object') return 0;
+      const keys = Object.keys(node);
+      return keys.indexOf(String(x)) - keys.indexOf(String(y));
+    }
+    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[x] : null;
+  }
+  return a.length - b.length;
+}
+
+interface Outcome {
+  path: Path | undefined;
+  info: InfoName;
+}
+
+/** E3: OK when every field succeeded, else the first failure in document order. */
+export function responseInfo(
+  data: unknown,
+  failures: readonly Outcome[],
+  errors: readonly GraphQLFormattedError[] | undefined,
+): { infocode: number; info: InfoName } {
+  const outcomes: Outcome[] = [...failures];
+  for (const error of errors ?? []) {
+    const info = error.extensions?.info;
+    outcomes.push({
+      path: error.path,
+      info:
+        typeof info === 'string' && info in STATUS_TABLE ? (info as InfoName) : 'INTERNAL_ERROR',
+    });
+  }
+  if (outcomes.length === 0) return { infocode: 1000, info: 'OK' };
+  // A request-level error (no path: syntax, validation, HTTP) comes before any field's outcome.
+  const first = outcomes.reduce((best, next) => {
+    if (!best.path) return best;
+    if (!next.path) return next;
+    return comparePaths(next.path, best.path, data) < 0 ? next : best;
+  });
+  return { infocode: infocodeOf(first.info), info: first.info };
+}
+
+/** E4 for the `errors` array, and the request id that lets a 1023 be found in the log. */
+export function localizeErrors(
+  errors: readonly GraphQLFormattedError[] | undefined,
+  lang: Lang,
+  requestId: string,
+): GraphQLFormattedError[] | undefined {
+  return errors?.map((error) => {
+    const info = error.extensions?.info as InfoName | undefined;
+    if (info === 'INTERNAL_ERROR') {
+      return {
+        ...error,
+        message: translate(lang, 'internal.error', { requestId }),
+        extensions: { ...error.extensions, requestId },
+      };
+    }
+    if (lang === 'zh' && info) {
+      return { ...error, message: `${describe(info, 'zh')}：${error.message}` };
+    }
+    return error;
+  });
+}
+
+/** Adds the envelope to every GraphQL response Apollo executes, and logs unexpected failures. */
+export function envelopePlugin(logger: Logger): ApolloServerPlugin<Context> {
+  return {
+    requestDidStart() {
+      return Promise.resolve({
+        didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (classify(error) === 'INTERNAL_ERROR') {
+              logger.error(
+                {
+                  requestId: contextValue.requestId,
+                  err: safeError(error.originalError ?? error),
+                  path: error.path,
+                },
+                'unexpected failure',
+              );
+            }
+          }
+          return Promise.resolve();
+        },
+        willSendResponse({ response, contextValue }) {
+          if (response.body.kind === 'single') {
+            const result = response.body.singleResult;
+            if (result.errors) {
+              result.errors = localizeErrors(
+                result.errors,
+                contextValue.lang,
+                contextValue.requestId,
+              );
+            }
+            result.extensions = {
+              ...result.extensions,
+              ...responseInfo(result.data, contextValue.failures, result.errors),
+            };
+          }
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/** English messages. Every key here must exist in zh.ts too (the type checker enforces it). */
+export const en = {
+  'field.required': '{field} is required and may not be blank.',
+  'username.length': 'The username must be 2 to 32 characters long.',
+  'username.characters':
+    'The username may contain letters, digits, "_", "-", "." and single spaces between words.',
+  'password.length': 'The password must be 8 to 128 characters long.',
+  'password.blank': 'The password may not be only whitespace.',
+  'password.characters': 'The password contains characters that cannot be stored.',
+  'password.sameAsEmail': 'The password may not be the same as the email.',
+  'password.sameAsUsername': 'The password may not be the same as the username.',
+  'email.format': 'The email is not a valid address.',
+  'email.length': 'The email may be at most 254 characters long.',
+  'avatar.url': 'The avatar must be an absolute http or https URL.',
+  'avatar.length': 'The avatar URL may be at most 255 characters long.',
+  'introduction.length': 'The introduction may be at most 200 characters long.',
+  'introduction.characters': 'The introduction contains control characters.',
+  'account.format': 'An account number is 10 digits and does not start with 0.',
+  'id.format': 'The id is not a valid user id.',
+  'user.lookupMissing': 'Give an id or an account.',
+  'login.missingIdentifier': 'Give an account or an email.',
+  'update.nothing': 'Give at least one of username, email, avatar or introduction to change.',
+  'update.currentPasswordRequired': 'Changing your email needs your current password.',
+  'mailbox.occupied': 'This email belongs to another user.',
+  'account.generation': 'The account could not be created. Please retry later.',
+  'password.wrong': 'The password is wrong.',
+  'user.notFound': 'No such user.',
+  'token.missing': 'This operation needs an Authorization: Bearer <accessToken> header.',
+  'token.invalid': 'The access token is malformed, forged or revoked.',
+  'token.expired': 'The access token has expired.',
+  'permission.otherProfile': "Only an admin may change another user's profile.",
+  'request.invalid': 'The request is not a valid GraphQL request: {detail}',
+  'request.bodyTooLarge': 'The request body is larger than {max} bytes.',
+  'request.batch':
+    'Batched requests (JSON arrays) are not accepted; send one operation per request.',
+  'request.json': 'The request body is not valid JSON.',
+  'internal.error': 'An unexpected error occurred. Quote request id {requestId} when reporting it.',
+  'notFound.path': 'Nothing is served at this path; the API is at /graphql.',
+} as const;
+
+export type MessageKey = keyof typeof en;

@@ -1,0 +1,190 @@
+import { type GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import {
+  createUnionType,
+  Field,
+  InterfaceType,
+  Int,
+  ObjectType,
+  registerEnumType,
+  type ClassType,
+} from 'type-graphql';
+import { type Context } from '../context';
+import { type MessageKey, type MessageParams } from './i18n';
+import { Info, type InfoName, infocodeOf, STATUS_TABLE } from './status';
+
+registerEnumType(Info, {
+  name: 'Info',
+  description: 'The symbolic name of an infocode; see the infoCodes query for the whole table.',
+  valuesConfig: Object.fromEntries(
+    Object.entries(STATUS_TABLE).map(([name, row]) => [
+      name,
+      { description: `${row.infocode}: ${row.en}` },
+    ]),
+  ),
+});
+
+/** A message that is translated on its way out, in the language of the request. */
+export interface Translatable {
+  readonly messageKey: MessageKey;
+  readonly messageParams?: MessageParams;
+}
+
+@InterfaceType({
+  description: 'Every expected failure: an infocode from the status table, its name and a message.',
+})
+export abstract class ErrorResult implements Translatable {
+  @Field(() => Int)
+  infocode: number;
+
+  @Field(() => Info)
+  info: InfoName;
+
+  /** Resolved by ErrorResultResolver from messageKey, in the request's language. */
+  @Field(() => String)
+  message!: string;
+
+  readonly messageKey: MessageKey;
+  readonly messageParams?: MessageParams;
+
+  constructor(info: InfoName, messageKey: MessageKey, messageParams?: MessageParams) {
+    this.info = info;
+    this.infocode = infocodeOf(info);
+    this.messageKey = messageKey;
+    this.messageParams = messageParams;
+  }
+}
+
+@ObjectType({ description: 'One rule an input field broke.' })
+export class FieldViolation implements Translatable {
+  @Field(() => String, { description: 'The input field, as named in the schema.' })
+  field: string;
+
+  @Field(() => Int)
+  infocode: number;
+
+  @Field(() => Info)
+  info: InfoName;
+
+  @Field(() => String)
+  message!: string;
+
+  readonly messageKey: MessageKey;
+  readonly messageParams?: MessageParams;
+
+  constructor(
+    field: string,
+    info: InfoName,
+    messageKey: MessageKey,
+    messageParams?: MessageParams,
+  ) {
+    this.field = field;
+    this.info = info;
+    this.infocode = infocodeOf(info);
+    this.messageKey = messageKey;
+    this.messageParams = messageParams;
+  }
+}
+
+@ObjectType({
+  implements: ErrorResult,
+  description:
+    'The input broke one or more field rules. infocode and field are those of the first violation in input-field order.',
+})
+export class InvalidInput extends ErrorResult {
+  @Field(() => String)
+  field: string;
+
+  @Field(() => [FieldViolation])
+  violations: FieldViolation[];
+
+  constructor(violations: [FieldViolation, ...FieldViolation[]]) {
+    const [first] = violations;
+    super(first.info, first.messageKey, first.messageParams);
+    this.field = first.field;
+    this.violations = violations;
+  }
+}
+
+type SimpleErrorClass = new (messageKey?: MessageKey, params?: MessageParams) => ErrorResult;
+
+/** Declares an error member of the result unions: a type implementing ErrorResult with one infocode. */
+function simpleError(
+  name: string,
+  info: InfoName,
+  defaultKey: MessageKey,
+  description: string,
+): SimpleErrorClass {
+  @ObjectType(name, { implements: ErrorResult, description })
+  class SimpleError extends ErrorResult {
+    constructor(messageKey: MessageKey = defaultKey, params?: MessageParams) {
+      super(info, messageKey, params);
+    }
+  }
+  Object.defineProperty(SimpleError, 'name', { value: name });
+  return SimpleError;
+}
+
+export const MailboxOccupied = simpleError(
+  'MailboxOccupied',
+  'MAILBOX_OCCUPIED',
+  'mailbox.occupied',
+  '1012: the email belongs to another user.',
+);
+export const AccountGenerationError = simpleError(
+  'AccountGenerationError',
+  'ACCOUNT_GENERATION_ERROR',
+  'account.generation',
+  '1007: the account could not be created or stored; retry later.',
+);
+export const UserNotExist = simpleError(
+  'UserNotExist',
+  'USER_NOT_EXIST',
+  'user.notFound',
+  '1016: no such user.',
+);
+export const WrongPassword = simpleError(
+  'WrongPassword',
+  'WRONG_PASSWORD',
+  'password.wrong',
+  '1008: the password is wrong.',
+);
+export const TokenExpired = simpleError(
+  'TokenExpired',
+  'TOKEN_EXPIRED_ERROR',
+  'token.expired',
+  '1009: the access token has expired; refresh it or log in again.',
+);
+export const InvalidToken = simpleError(
+  'InvalidToken',
+  'INVALID_TOKEN_ERROR',
+  'token.invalid',
+  '1010: the token is missing, malformed, forged or revoked.',
+);
+export const InsufficientPermissions = simpleError(
+  'InsufficientPermissions',
+  'INSUFFICIENT_PERMISSIONS',
+  'permission.otherProfile',
+  '1011: the caller may not do this.',
+);
+
+/**
+ * A result union whose error members are recorded as they are resolved, so the response's
+ * top-level extensions can name the first failure in document order.
+ */
+export function resultUnion<T extends readonly [ClassType, ...ClassType[]]>(
+  name: string,
+  description: string,
+  types: () => T,
+) {
+  return createUnionType({
+    name,
+    description,
+    types,
+    resolveType: (value: object, context: Context, info: GraphQLResolveInfo) => {
+      if (value instanceof ErrorResult) {
+        context.failures.push({ path: responsePathAsArray(info.path), info: value.info });
+      }
+      return value.constructor as ClassType;
+    },
+  });
+}

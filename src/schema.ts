@@ -1,0 +1,39 @@
+import { type GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { AccountResolver } from './accounts/account.resolver';
+import { type AccountService } from './accounts/account.service';
+import {
+  ErrorResultResolver,
+  FieldViolationResolver,
+  InfoCodesResolver,
+} from './info/info.resolver';
+
+export const RESOLVERS = [
+  AccountResolver,
+  InfoCodesResolver,
+  ErrorResultResolver,
+  FieldViolationResolver,
+] as const;
+
+export interface Services {
+  accounts: AccountService;
+}
+
+/** The resolvers get their services from here; nothing is looked up by name at request time. */
+function containerFor(services: Services): ContainerType {
+  const instances = new Map<unknown, unknown>([
+    [AccountResolver, new AccountResolver(services.accounts)],
+    [InfoCodesResolver, new InfoCodesResolver()],
+    [ErrorResultResolver, new ErrorResultResolver()],
+    [FieldViolationResolver, new FieldViolationResolver()],
+  ]);
+  return { get: (someClass) => instances.get(someClass) };
+}
+
+export function createSchema(services: Services | null): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: RESOLVERS,
+    validate: false,
+    ...(services ? { container: containerFor(services) } : {}),
+  });
+}

@@ -1,0 +1,268 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { type GraphQLFormattedError } from 'graphql';
+import { AccountService } from './accounts/account.service';
+import { ensureAdmin } from './accounts/admin';
+import { PasswordHasher } from './accounts/passwords';
+import { type Config } from './config';
+import { type Context } from './context';
+import { openDatabase } from './db/orm';
+import { BodyTooLarge, readBody } from './http/body';
+import { playgroundPlugin } from './http/playground';
+import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
+import { envelopePlugin, formatError, localizeErrors, responseInfo } from './info/envelope';
+import { type InfoName, infocodeOf, type Lang } from './info/status';
+import { type Logger, safeError } from './logger';
+import { createSchema } from './schema';
+import { Authentication } from './sessions/authentication';
+import { AccessTokens } from './sessions/tokens';
+
+export interface App {
+  readonly server: Server;
+  readonly orm: MikroORM;
+  /** Stops taking requests, lets those in flight finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+function header(request: IncomingMessage, name: string): string | null {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : (value ?? null);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
+
+/** A request refused before GraphQL ran, in the same envelope as every other answer. */
+function refuse(
+  response: ServerResponse,
+  status: number,
+  info: InfoName,
+  lang: Lang,
+  key: MessageKey,
+  params?: MessageParams,
+): void {
+  const envelope = { infocode: infocodeOf(info), info };
+  sendJson(response, status, {
+    errors: [
+      { message: translate(lang, key, params), extensions: { code: 'BAD_REQUEST', ...envelope } },
+    ],
+    extensions: envelope,
+  });
+}
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  const orm = await openDatabase(config.database);
+  const passwords = new PasswordHasher(config.argon2);
+  const tokens = new AccessTokens(config.jwt);
+  const accounts = new AccountService(passwords, tokens, logger);
+  if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
+
+  const schema = await createSchema({ accounts });
+  const server = createServer();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: config.introspection,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    logger: {
+      debug: () => undefined,
+      info: (message: string) => logger.info(message),
+      warn: (message: string) => logger.warn(message),
+      error: (message: string) => logger.error(message),
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      envelopePlugin(logger),
+      config.playground ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  function contextFor(request: IncomingMessage, requestId: string, lang: Lang): Context {
+    let em: EntityManager | undefined;
+    const forkedEm = (): EntityManager => (em ??= orm.em.fork());
+    return {
+      requestId,
+      lang,
+      get em() {
+        return forkedEm();
+      },
+      auth: new Authentication(header(request, 'authorization'), tokens, forkedEm),
+      client: {
+        address: request.socket.remoteAddress ?? '',
+        userAgent: header(request, 'user-agent'),
+      },
+      failures: [],
+    };
+  }
+
+  async function health(response: ServerResponse): Promise<void> {
+    try {
+      await orm.em.getConnection().execute('select 1');
+      sendJson(response, 200, { status: 'ok', database: 'up' });
+    } catch (error) {
+      logger.warn({ err: safeError(error) }, 'health check: database does not answer');
+      sendJson(response, 503, { status: 'unavailable', database: 'down' });
+    }
+  }
+
+  async function graphql(
+    request: IncomingMessage,
+    response: ServerResponse,
+    search: string,
+    requestId: string,
+    lang: Lang,
+  ): Promise<void> {
+    let body: unknown = undefined;
+    if (request.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(request, config.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          response.setHeader('connection', 'close');
+          return refuse(response, 413, 'QUERY_TOO_COMPLEX', lang, 'request.bodyTooLarge', {
+            max: config.maxBodyBytes,
+          });
+        }
+        throw error;
+      }
+      body = text;
+      if (
+        /^application\/(graphql-response\+)?json\b/i.test(header(request, 'content-type') ?? '')
+      ) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return refuse(response, 400, 'INVALID_REQUEST', lang, 'request.json');
+        }
+        if (Array.isArray(body))
+          return refuse(response, 400, 'QUERY_TOO_COMPLEX', lang, 'request.batch');
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body },
+      context: () => Promise.resolve(contextFor(request, requestId, lang)),
+    });
+    await write(response, result, requestId, lang);
+  }
+
+  /**
+   * Apollo answers some requests (no query, wrong method, CSRF) before any plugin runs: those
+   * get their envelope here, so every response carries extensions.infocode.
+   */
+  async function write(
+    response: ServerResponse,
+    result: HTTPGraphQLResponse,
+    requestId: string,
+    lang: Lang,
+  ): Promise<void> {
+    const status = result.status ?? 200;
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    if (result.body.kind === 'complete') {
+      let text = result.body.string;
+      if (status !== 200 && (result.headers.get('content-type') ?? '').includes('json')) {
+        text = withEnvelope(text, requestId, lang);
+      }
+      response.statusCode = status;
+      response.setHeader('content-length', Buffer.byteLength(text));
+      response.end(text);
+      return;
+    }
+    response.statusCode = status;
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
+
+  function withEnvelope(text: string, requestId: string, lang: Lang): string {
+    try {
+      const parsed = JSON.parse(text) as {
+        data?: unknown;
+        errors?: GraphQLFormattedError[];
+        extensions?: Record<string, unknown>;
+      };
+      if (parsed.extensions?.infocode !== undefined) return text;
+      parsed.errors = localizeErrors(parsed.errors, lang, requestId);
+      parsed.extensions = { ...parsed.extensions, ...responseInfo(parsed.data, [], parsed.errors) };
+      return JSON.stringify(parsed);
+    } catch {
+      return text;
+    }
+  }
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const requestId = randomUUID();
+    response.setHeader('x-request-id', requestId);
+    const lang = languageOf(header(request, 'accept-language'));
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
+
+    let handled: Promise<void>;
+    if (path === '/graphql') {
+      handled = graphql(request, response, search, requestId, lang);
+    } else if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD')) {
+      handled = health(response);
+    } else {
+      handled = Promise.resolve(
+        sendJson(response, 404, {
+          errors: [
+            {
+              message: translate(lang, 'notFound.path'),
+              extensions: {
+                code: 'NOT_FOUND',
+                infocode: infocodeOf('INVALID_REQUEST'),
+                info: 'INVALID_REQUEST',
+              },
+            },
+          ],
+          extensions: { infocode: infocodeOf('INVALID_REQUEST'), info: 'INVALID_REQUEST' },
+        }),
+      );
+    }
+    handled.catch((error: unknown) => {
+      logger.error({ requestId, err: safeError(error) }, 'request failed outside GraphQL');
+      if (!response.headersSent) {
+        const envelope = { infocode: infocodeOf('INTERNAL_ERROR'), info: 'INTERNAL_ERROR' };
+        sendJson(response, 500, {
+          errors: [
+            {
+              message: translate(lang, 'internal.error', { requestId }),
+              extensions: { code: 'INTERNAL_SERVER_ERROR', ...envelope, requestId },
+            },
+          ],
+          extensions: envelope,
+        });
+      } else {
+        response.destroy();
+      }
+    });
+  });
+
+  return {
+    server,
+    orm,
+    async close() {
+      await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
+      await orm.close(true);
+    },
+  };
+}

@@ -29,6 +29,8 @@ export interface App {
   close(): Promise<void>;
 }
 
+const JSON_BODY = /^application\/(graphql-response\+)?json\s*(;|$)/i;
+
 function header(request: IncomingMessage, name: string): string | null {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(', ') : (value ?? null);
@@ -76,7 +78,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     allowBatchedHttpRequests: false,
-    csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT: it drains requests, then closes the database, then exits.
+    stopOnTerminationSignals: false,
+    // Our own CSRF rule is stricter for POST (JSON only, see graphql()) and lets plain GET
+    // queries through, which are side-effect free; GET mutations are refused by Apollo (405).
+    csrfPrevention: false,
     logger: {
       debug: () => undefined,
       info: (message: string) => logger.info(message),
@@ -140,17 +146,18 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         }
         throw error;
       }
-      body = text;
-      if (
-        /^application\/(graphql-response\+)?json\b/i.test(header(request, 'content-type') ?? '')
-      ) {
-        try {
-          body = JSON.parse(text);
-        } catch {
-          return refuse(response, 400, 'INVALID_REQUEST', lang, 'request.json');
-        }
-        if (Array.isArray(body))
-          return refuse(response, 400, 'QUERY_TOO_COMPLEX', lang, 'request.batch');
+      // CSRF: only JSON bodies are read. A browser cannot send one cross-site without a CORS
+      // preflight, so text/plain and form posts (the "simple" requests) never reach GraphQL.
+      if (!JSON_BODY.test(header(request, 'content-type') ?? '')) {
+        return refuse(response, 415, 'INVALID_REQUEST', lang, 'request.contentType');
+      }
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return refuse(response, 400, 'INVALID_REQUEST', lang, 'request.json');
+      }
+      if (Array.isArray(body)) {
+        return refuse(response, 400, 'QUERY_TOO_COMPLEX', lang, 'request.batch');
       }
     }
     const headers = new HeaderMap();

@@ -131,7 +131,7 @@ export class AccountService {
     if (!(caller instanceof User)) return caller;
 
     let target = caller;
-    if (userId !== null && userId !== undefined && userId !== caller.id) {
+    if (userId !== null && userId !== undefined && userId.toLowerCase() !== caller.id) {
       if (caller.role !== Role.ADMIN) return new InsufficientPermissions('permission.otherProfile');
       const other = await this.findById(ctx.em, userId);
       if (!other) return new UserNotExist();

@@ -65,7 +65,8 @@ export function email(raw: string | null | undefined, field = 'email'): Checked<
 
 // Lone surrogates cannot be encoded, and NUL ends strings in too many places to be trusted.
 const UNSTORABLE_IN_PASSWORD = /[\p{Cs}\0]/u;
-const ONLY_WHITESPACE = /^\s+$/u;
+// Unicode White_Space, which (unlike \s) includes U+0085 NEL.
+const ONLY_WHITESPACE = /^\p{White_Space}+$/u;
 
 /** A new password. `others` are the email and username it may not equal (any case). */
 export function newPassword(

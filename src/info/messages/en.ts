@@ -33,6 +33,7 @@ export const en = {
   'request.bodyTooLarge': 'The request body is larger than {max} bytes.',
   'request.batch':
     'Batched requests (JSON arrays) are not accepted; send one operation per request.',
+  'request.contentType': 'A POST body must be JSON (Content-Type: application/json).',
   'request.json': 'The request body is not valid JSON.',
   'internal.error': 'An unexpected error occurred. Quote request id {requestId} when reporting it.',
   'notFound.path': 'Nothing is served at this path; the API is at /graphql.',

@@ -33,6 +33,7 @@ export const zh: Record<MessageKey, string> = {
   'request.invalid': '请求不是有效的 GraphQL 请求：{detail}',
   'request.bodyTooLarge': '请求体超过 {max} 字节。',
   'request.batch': '不接受批量请求（JSON 数组）；每个请求只发送一个操作。',
+  'request.contentType': 'POST 请求体必须是 JSON（Content-Type: application/json）。',
   'request.json': '请求体不是有效的 JSON。',
   'internal.error': '服务器内部错误。报告问题时请提供请求 ID {requestId}。',
   'notFound.path': '此路径没有内容；API 位于 /graphql。',

@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    // jose 6 ships only ES modules; see the transformer for why it is not ts-jest.
+    '/node_modules/jose/.+\\.js$': '<rootDir>/test/support/esm-transform.js',
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

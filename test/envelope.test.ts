@@ -1,0 +1,245 @@
+import { MeDocument } from './generated/graphql';
+import { registerUser } from './support/accounts';
+import { bearer, startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(() => server.close());
+
+const query = (text: string, variables?: unknown, headers?: Record<string, string>) =>
+  server.post(JSON.stringify({ query: text, variables }), headers);
+
+describe('E2: every errors[] entry carries infocode and info', () => {
+  it.each([
+    ['a missing required argument', 'mutation { register { __typename } }'],
+    [
+      'a missing required input field',
+      'mutation { register(input: { username: "Ada", email: "a@example.com" }) { __typename } }',
+    ],
+    [
+      'a null for a required input field',
+      'mutation { login(input: { password: null }) { __typename } }',
+    ],
+  ])('%s is 1001 MISSING_REQUIRED_PARAMS', async (_name, document) => {
+    const { status, body } = await query(document);
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors![0]!.extensions).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      infocode: 1001,
+      info: 'MISSING_REQUIRED_PARAMS',
+    });
+    expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });
+  });
+
+  it('a required variable that is absent, or an input variable missing a field, is 1001', async () => {
+    const document = 'mutation ($input: RegisterInput!) { register(input: $input) { __typename } }';
+    for (const variables of [{}, { input: { username: 'Ada', email: 'a@example.com' } }]) {
+      const { status, body } = await query(document, variables);
+      expect(status).toBe(400);
+      expect(body.errors![0]!.extensions).toMatchObject({
+        infocode: 1001,
+        info: 'MISSING_REQUIRED_PARAMS',
+      });
+      expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });
+    }
+  });
+
+  it.each([
+    ['a syntax error', '{ infoCodes { infocode '],
+    ['an unknown field', '{ infoCodes { nope } }'],
+    ['an argument of the wrong type', 'query { user(id: 5, account: 7) { __typename } }'],
+  ])('%s is 1021 INVALID_REQUEST', async (_name, document) => {
+    const { status, body } = await query(document);
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toMatchObject({ infocode: 1021, info: 'INVALID_REQUEST' });
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+
+  it('a variable of the wrong type is 1021', async () => {
+    const { body } = await query('query ($id: ID) { user(id: $id) { __typename } }', {
+      id: { not: 'an id' },
+    });
+    expect(body.errors![0]!.extensions).toMatchObject({ infocode: 1021, info: 'INVALID_REQUEST' });
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+});
+
+describe('E3: top-level extensions name the first failure in document order', () => {
+  it('is OK when every field succeeded', async () => {
+    const { body } = await query('{ infoCodes { infocode } }');
+    expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+  });
+
+  it('names the first failing field, whichever way the document orders them', async () => {
+    const { body: first } = await query(
+      '{ a: infoCodes { infocode } b: user(account: "123") { __typename } c: me { __typename } }',
+    );
+    expect(first.data).toMatchObject({
+      b: { __typename: 'InvalidInput' },
+      c: { __typename: 'InvalidToken' },
+    });
+    expect(first.extensions).toEqual({ infocode: 1014, info: 'ACCOUNT_NOT_SPECIFICATION' });
+
+    const { body: second } = await query(
+      '{ c: me { __typename } a: infoCodes { infocode } b: user(account: "123") { __typename } }',
+    );
+    expect(second.extensions).toEqual({ infocode: 1010, info: 'INVALID_TOKEN_ERROR' });
+  });
+
+  it('counts a failure even when the client selects none of its fields', async () => {
+    const { body } = await query('{ me { ... on User { id } } }');
+    expect(body.data).toEqual({ me: {} });
+    expect(body.extensions).toEqual({ infocode: 1010, info: 'INVALID_TOKEN_ERROR' });
+  });
+
+  it('a GET query is answered with the same envelope', async () => {
+    const response = await fetch(
+      `${server.url}?query=${encodeURIComponent('{ infoCodes { infocode } }')}`,
+      {
+        headers: { accept: 'application/json' },
+      },
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { extensions: unknown };
+    expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+  });
+});
+
+describe('E4: messages follow Accept-Language', () => {
+  it('union members speak Chinese to zh-* and English otherwise', async () => {
+    const zh = await server.request(MeDocument, {}, { 'accept-language': 'zh-TW,zh;q=0.9' });
+    const en = await server.request(MeDocument, {}, { 'accept-language': 'fr-FR, en;q=0.5' });
+    const zhMe = zh.body.data!.me;
+    const enMe = en.body.data!.me;
+    if (zhMe.__typename !== 'InvalidToken' || enMe.__typename !== 'InvalidToken')
+      throw new Error('not 1010');
+    expect(zhMe.message).toMatch(/[\u4e00-\u9fff]/);
+    expect(enMe.message).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('errors[] entries speak Chinese too', async () => {
+    const { body } = await query('{ nope }', undefined, { 'accept-language': 'zh' });
+    expect(body.errors![0]!.message).toMatch(/^请求不是有效的 GraphQL 请求/);
+  });
+
+  it('an English preference ranked above Chinese stays English', async () => {
+    const { body } = await query('{ me { ... on ErrorResult { message } } }', undefined, {
+      'accept-language': 'en-US,en;q=0.9,zh-CN;q=0.8',
+    });
+    expect((body.data as { me: { message: string } }).me.message).toMatch(/^[\x20-\x7e]+$/);
+  });
+});
+
+describe('1023 INTERNAL_ERROR', () => {
+  it('hides the cause from the client and logs it under the request id', async () => {
+    const user = await registerUser(server);
+    const connection = server.app.orm.em.getConnection();
+    await connection.execute('alter table users rename to users_hidden');
+    try {
+      const { status, body } = await server.request(MeDocument, {}, bearer(user.token));
+      expect(status).toBe(200);
+      const error = body.errors![0]!;
+      expect(error.extensions).toMatchObject({
+        code: 'INTERNAL_SERVER_ERROR',
+        infocode: 1023,
+        info: 'INTERNAL_ERROR',
+      });
+      const requestId = error.extensions.requestId!;
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(error.message).toContain(requestId);
+      const text = JSON.stringify(body);
+      for (const leak of ['users', 'select', 'SQLITE', 'no such table', 'at ', '.ts:', 'stack']) {
+        expect(text).not.toContain(leak);
+      }
+      expect(body.extensions).toEqual({ infocode: 1023, info: 'INTERNAL_ERROR' });
+      const logged = server.logs.find((line) => line.requestId === requestId);
+      expect(logged).toMatchObject({ level: 50, msg: 'unexpected failure' });
+    } finally {
+      await connection.execute('alter table users_hidden rename to users');
+    }
+    const { body } = await server.request(MeDocument, {}, bearer(user.token));
+    expect(body.data!.me.__typename).toBe('User');
+  });
+});
+
+describe('requests refused before GraphQL runs still carry the envelope', () => {
+  it('bad JSON is 400 / 1021', async () => {
+    const { status, body } = await server.post('{"query": ');
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toMatchObject({ infocode: 1021, info: 'INVALID_REQUEST' });
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+
+  it('a body without a query is 400 / 1021', async () => {
+    const { status, body } = await server.post('{"variables": {}}');
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toMatchObject({ infocode: 1021, info: 'INVALID_REQUEST' });
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+
+  it('a JSON array batch is refused with 1022', async () => {
+    const { status, body } = await server.post(
+      JSON.stringify([
+        { query: '{ infoCodes { infocode } }' },
+        { query: '{ infoCodes { infocode } }' },
+      ]),
+    );
+    expect(status).toBe(400);
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
+  it('a body over MAX_BODY_BYTES is 413 / 1022', async () => {
+    const padding = 'x'.repeat(server.config.maxBodyBytes);
+    const { status, body } = await server.post(
+      JSON.stringify({ query: `{ infoCodes { infocode } } # ${padding}` }),
+    );
+    expect(status).toBe(413);
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
+  it('a simple cross-site POST (text/plain) is refused and never executed', async () => {
+    const email = 'csrf-victim@example.com';
+    const document = `mutation { register(input: { username: "Mallory", email: "${email}", password: "csrf password 1" }) { __typename } }`;
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const { status, body } = await server.post(JSON.stringify({ query: document }), {
+        'content-type': contentType,
+      });
+      expect(status).toBe(415);
+      expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+    }
+    // Not executed: the email is still free.
+    const { body: after } = await query(document);
+    expect((after.data as { register: { __typename: string } }).register.__typename).toBe(
+      'AuthPayload',
+    );
+  });
+
+  it('a mutation over GET is refused and never executed', async () => {
+    const document =
+      'mutation { register(input: { username: "Getter", email: "get@example.com", password: "get password 1" }) { __typename } }';
+    const response = await fetch(`${server.url}?query=${encodeURIComponent(document)}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+    expect(response.status).toBe(405);
+    const body = (await response.json()) as { extensions: unknown };
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+    const { body: after } = await query(document);
+    expect((after.data as { register: { __typename: string } }).register.__typename).toBe(
+      'AuthPayload',
+    );
+  });
+
+  it('an unknown path is a JSON 404 with the envelope', async () => {
+    const response = await fetch(server.url.replace('/graphql', '/nowhere'));
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { extensions: unknown };
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+});

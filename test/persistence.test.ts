@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { LoginDocument, MeDocument, RegisterDocument } from './generated/graphql';
+import { registerUser, type Registered } from './support/accounts';
+import { bearer, scratchFolder, startServer } from './support/server';
+
+const folder = scratchFolder();
+afterAll(() => folder.remove());
+
+describe('a SQLite file keeps everything across restarts', () => {
+  it('a restarted server keeps every user, and tokens signed before still verify', async () => {
+    const env = {
+      DATABASE_URL: `sqlite:${join(folder.path, 'restart', 'accounts.sqlite')}`,
+      JWT_SECRET: '',
+    };
+    const first = await startServer(env);
+    const users: Registered[] = [];
+    for (let i = 0; i < 3; i++) users.push(await registerUser(first));
+    await first.close();
+
+    // No JWT_SECRET: outside production the secret is generated once and kept beside the file.
+    expect(existsSync(join(folder.path, 'restart', 'jwt-secret'))).toBe(true);
+
+    const second = await startServer(env);
+    try {
+      for (const user of users) {
+        const login = await second.request(LoginDocument, {
+          input: { account: user.account, password: user.password },
+        });
+        expect(login.body.data!.login.__typename).toBe('AuthPayload');
+        const me = await second.request(MeDocument, {}, bearer(user.token));
+        const result = me.body.data!.me;
+        if (result.__typename !== 'User') throw new Error(result.__typename);
+        expect(result).toMatchObject({ id: user.id, account: user.account, email: user.email });
+      }
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a login with a hash made under other argon2 parameters re-hashes it at today’s', async () => {
+    const env = { DATABASE_URL: `sqlite:${join(folder.path, 'rehash', 'accounts.sqlite')}` };
+    const stronger = await startServer({ ...env, ARGON2_TIME_COST: '3' });
+    const user = await registerUser(stronger);
+    await stronger.close();
+
+    const today = await startServer(env);
+    try {
+      const hashOf = async (): Promise<string> => {
+        const rows = (await today.app.orm.em
+          .getConnection()
+          .execute('select password_hash from users where id = ?', [user.id])) as {
+          password_hash: string;
+        }[];
+        return rows[0]!.password_hash;
+      };
+      expect(await hashOf()).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=3\$/);
+      const login = await today.request(LoginDocument, {
+        input: { email: user.email, password: user.password },
+      });
+      expect(login.body.data!.login.__typename).toBe('AuthPayload');
+      expect(await hashOf()).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      const again = await today.request(LoginDocument, {
+        input: { email: user.email, password: user.password },
+      });
+      expect(again.body.data!.login.__typename).toBe('AuthPayload');
+    } finally {
+      await today.close();
+    }
+  });
+
+  it('argon2 settings below the OWASP minimum stop start-up', async () => {
+    await expect(startServer({ ARGON2_MEMORY_KIB: '1024' })).rejects.toThrow(/ARGON2_MEMORY_KIB/);
+    await expect(startServer({ ARGON2_TIME_COST: '1' })).rejects.toThrow(/ARGON2_TIME_COST/);
+  });
+});
+
+describe('1007 ACCOUNT_GENERATION_ERROR', () => {
+  const env = () => ({
+    DATABASE_URL: `sqlite:${join(folder.path, 'generation', 'accounts.sqlite')}`,
+  });
+
+  it('is the answer when the account cannot be stored, and nothing is stored', async () => {
+    const server = await startServer(env());
+    const connection = server.app.orm.em.getConnection();
+    try {
+      await connection.execute(
+        "create trigger refuse_users before insert on users begin select raise(abort, 'disk full'); end",
+      );
+      const input = { username: 'Nobody', email: 'nobody@example.com', password: 'no room at all' };
+      const { body } = await server.request(RegisterDocument, { input });
+      const result = body.data!.register;
+      if (result.__typename !== 'AccountGenerationError') throw new Error(result.__typename);
+      expect(result).toMatchObject({ infocode: 1007, info: 'ACCOUNT_GENERATION_ERROR' });
+      expect(result.message).not.toMatch(/disk full|insert|SQLITE/i);
+      expect(body.errors).toBeUndefined();
+      expect(body.extensions).toEqual({ infocode: 1007, info: 'ACCOUNT_GENERATION_ERROR' });
+      expect(server.logText()).not.toContain('$argon2id$');
+
+      await connection.execute('drop trigger refuse_users');
+      const retry = await server.request(RegisterDocument, { input });
+      expect(retry.body.data!.register.__typename).toBe('AuthPayload');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is the answer after every retry of the account number collides', async () => {
+    const server = await startServer(env());
+    const connection = server.app.orm.em.getConnection();
+    try {
+      // The database says every number is taken, as a full account space would.
+      await connection.execute(
+        "create trigger collide before insert on users begin select raise(abort, 'UNIQUE constraint failed: users.account'); end",
+      );
+      const input = {
+        username: 'Unlucky',
+        email: 'unlucky@example.com',
+        password: 'always taken 1',
+      };
+      const { body } = await server.request(RegisterDocument, { input });
+      expect(body.data!.register).toMatchObject({
+        __typename: 'AccountGenerationError',
+        infocode: 1007,
+      });
+      const retries = server.logs.filter(
+        (line) => line.msg === 'account number collision; retrying',
+      );
+      expect(retries).toHaveLength(5);
+      await connection.execute('drop trigger collide');
+    } finally {
+      await server.close();
+    }
+  });
+});

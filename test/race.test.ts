@@ -1,0 +1,115 @@
+/**
+ * CONTRACT section 3: emails are unique case-insensitively, and the database decides a race.
+ * 50 registrations of one address, in different cases, at once: exactly one wins, every other one
+ * is MailboxOccupied (1012) as a result, never an error or a 500, and only the winner's password
+ * logs in afterwards.
+ */
+import { LoginDocument, RegisterDocument } from './generated/graphql';
+import { startServer, type TestServer } from './support/server';
+
+let server: TestServer;
+beforeAll(async () => {
+  // 50 registrations from one address: the registration rate limit is not what is tested here.
+  server = await startServer({ RATE_LIMIT: 'off' });
+});
+afterAll(() => server.close());
+
+const EMAIL = 'race@example.com';
+const COUNT = 50;
+
+/** The i-th case variant: the first three are the obvious ones, the rest flip letters by i's bits. */
+function variant(i: number): string {
+  const fixed = ['Race@Example.com', 'race@example.com', 'RACE@EXAMPLE.COM'];
+  if (i < fixed.length) return fixed[i]!;
+  let letter = 0;
+  return [...EMAIL]
+    .map((char) => {
+      if (!/[a-z]/.test(char)) return char;
+      const upper = ((i * 2654435761) >>> (letter++ % 31)) & 1;
+      return upper ? char.toUpperCase() : char;
+    })
+    .join('');
+}
+
+const passwordOf = (i: number) => `racer-${i}-secret-pw`;
+
+describe('concurrent registration with one email in many cases', () => {
+  it('variants are all the same address, in several spellings', () => {
+    const variants = Array.from({ length: COUNT }, (_, i) => variant(i));
+    expect(variants.every((v) => v.toLowerCase() === EMAIL)).toBe(true);
+    expect(new Set(variants).size).toBeGreaterThan(10);
+  });
+
+  it('exactly one wins; the other 49 are MailboxOccupied 1012, with no errors and no non-200', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: COUNT }, (_, i) =>
+        server.request(RegisterDocument, {
+          input: { username: `Racer ${i}`, email: variant(i), password: passwordOf(i) },
+        }),
+      ),
+    );
+
+    expect(responses.map((r) => r.status)).toEqual(Array(COUNT).fill(200));
+    expect(responses.filter((r) => r.body.errors !== undefined).map((r) => r.body.errors)).toEqual(
+      [],
+    );
+
+    const typenames = responses.map((r) => r.body.data?.register.__typename);
+    const winners = typenames.flatMap((name, i) => (name === 'AuthPayload' ? [i] : []));
+    expect(winners).toHaveLength(1);
+    expect(typenames.filter((name) => name === 'MailboxOccupied')).toHaveLength(COUNT - 1);
+
+    for (const [i, response] of responses.entries()) {
+      const result = response.body.data!.register;
+      if (i === winners[0]) {
+        expect(response.body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+        continue;
+      }
+      expect(result).toMatchObject({
+        __typename: 'MailboxOccupied',
+        infocode: 1012,
+        info: 'MAILBOX_OCCUPIED',
+      });
+      expect(response.body.extensions).toEqual({ infocode: 1012, info: 'MAILBOX_OCCUPIED' });
+    }
+
+    const winner = winners[0]!;
+    const payload = responses[winner]!.body.data!.register;
+    if (payload.__typename !== 'AuthPayload') throw new Error(payload.__typename);
+    expect(payload.user.email?.toLowerCase()).toBe(EMAIL);
+    expect(payload.user.username).toBe(`Racer ${winner}`);
+
+    // The winner's password logs in, by the email in any case.
+    for (const email of ['race@example.com', 'RACE@example.COM', variant(winner)]) {
+      const login = await server.request(LoginDocument, {
+        input: { email, password: passwordOf(winner) },
+      });
+      const result = login.body.data?.login;
+      expect(result).toMatchObject({ __typename: 'AuthPayload' });
+      if (result?.__typename !== 'AuthPayload') continue;
+      expect(result.user.id).toBe(payload.user.id);
+      expect(result.user.account).toBe(payload.user.account);
+      expect(login.body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+    }
+
+    // No loser's registration was stored or overwrote the winner: their passwords are wrong.
+    const losers = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i !== winner);
+    const loserLogins = await Promise.all(
+      losers.map((i) =>
+        server.request(LoginDocument, { input: { email: variant(i), password: passwordOf(i) } }),
+      ),
+    );
+    expect(loserLogins.map((r) => r.body.data?.login.__typename)).toEqual(
+      Array(losers.length).fill('WrongPassword'),
+    );
+
+    // And the address stays taken afterwards.
+    const late = await server.request(RegisterDocument, {
+      input: { username: 'Late Racer', email: 'rAcE@eXaMpLe.CoM', password: 'late-racer-secret' },
+    });
+    expect(late.body.data?.register).toMatchObject({
+      __typename: 'MailboxOccupied',
+      infocode: 1012,
+    });
+  });
+});

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { scratchFolder } from './support/server';
+
+const ROOT = resolve(__dirname, '..');
+const TSX = require.resolve('tsx', { paths: [ROOT] });
+
+/** Runs src/main.ts as `npm start` would, in `cwd`, with exactly `env` (plus PATH). */
+function launch(cwd: string, env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'main.ts')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'), ...env },
+  });
+}
+
+function collect(child: ChildProcessWithoutNullStreams): {
+  stdout: () => string;
+  stderr: () => string;
+} {
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout: () => out, stderr: () => err };
+}
+
+const exited = (child: ChildProcessWithoutNullStreams) =>
+  new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+
+describe('start-up', () => {
+  const folder = scratchFolder();
+  afterAll(() => folder.remove());
+
+  it('with no settings at all: SQLite under ./data, a kept secret, a working API, a clean SIGTERM', async () => {
+    const child = launch(folder.path, { PORT: '0' });
+    const output = collect(child);
+    const port = await new Promise<number>((found, fail) => {
+      const timer = setTimeout(
+        () => fail(new Error(`no listening line: ${output.stderr()}`)),
+        30000,
+      );
+      child.stdout.on('data', () => {
+        const match = /"port":(\d+)/.exec(output.stdout());
+        if (match) {
+          clearTimeout(timer);
+          found(Number(match[1]));
+        }
+      });
+    });
+    try {
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(200);
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query:
+            'mutation { register(input: { username: "Fresh", email: "fresh@example.com", password: "fresh machine 1" }) { __typename } }',
+        }),
+      });
+      expect(await response.json()).toEqual({
+        data: { register: { __typename: 'AuthPayload' } },
+        extensions: { infocode: 1000, info: 'OK' },
+      });
+      expect(existsSync(join(folder.path, 'data', 'accounts.sqlite'))).toBe(true);
+      const secret = statSync(join(folder.path, 'data', 'jwt-secret'));
+      expect(secret.mode & 0o077).toBe(0); // readable by its owner only
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+    expect(output.stdout()).not.toMatch(/fresh machine 1|\$argon2id\$|eyJ/);
+  });
+
+  it('in production without JWT_SECRET it stops with one line naming the variable', async () => {
+    const child = launch(folder.path, { NODE_ENV: 'production', PORT: '0' });
+    const output = collect(child);
+    expect(await exited(child)).toBe(1);
+    expect(output.stderr().trim().split('\n')).toEqual([
+      'account-api: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)',
+    ]);
+  });
+
+  it('a malformed setting stops start-up with one line naming it', async () => {
+    const child = launch(folder.path, { ACCESS_TOKEN_TTL: 'soon', PORT: '0' });
+    const output = collect(child);
+    expect(await exited(child)).toBe(1);
+    const lines = output.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^account-api: ACCESS_TOKEN_TTL must be a duration/);
+  });
+});

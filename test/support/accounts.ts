@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { RegisterDocument, type RegisterInput } from '../generated/graphql';
+import { type TestServer } from './server';
+
+export interface Registered {
+  id: string;
+  account: string;
+  email: string;
+  password: string;
+  username: string;
+  token: string;
+}
+
+/** Registers a user with valid, unique details (overridable) and returns what a client would keep. */
+export async function registerUser(
+  server: TestServer,
+  overrides: Partial<RegisterInput> = {},
+): Promise<Registered> {
+  const unique = randomUUID().slice(0, 8);
+  const input: RegisterInput = {
+    username: `user ${unique}`,
+    email: `user-${unique}@example.com`,
+    password: `correct horse ${unique}`,
+    ...overrides,
+  };
+  const { body } = await server.request(RegisterDocument, { input });
+  const result = body.data?.register;
+  if (result?.__typename !== 'AuthPayload') {
+    throw new Error(`registration failed: ${JSON.stringify(body)}`);
+  }
+  return {
+    id: result.user.id,
+    account: result.user.account,
+    email: input.email,
+    password: input.password,
+    username: result.user.username,
+    token: result.accessToken,
+  };
+}

@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { type Config, loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { type App, createApp } from '../../src/server';
+
+/** The JWT secret every test server signs with, so tests can forge tokens the way an attacker would try. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
+
+export interface GraphQLResponse<TData> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: TData | null;
+    errors?: {
+      message: string;
+      path?: (string | number)[];
+      extensions: { code?: string; infocode: number; info: string; requestId?: string };
+    }[];
+    extensions: { infocode: number; info: string };
+  };
+}
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  app: App;
+  /** Every log line the server wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** Raw log text, to prove what never appears in it. */
+  logText(): string;
+  request<TData, TVariables>(
+    document: TypedDocumentNode<TData, TVariables>,
+    variables: TVariables,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<TData>>;
+  post(body: string, headers?: Record<string, string>): Promise<GraphQLResponse<unknown>>;
+  close(): Promise<void>;
+}
+
+/** A folder that lives as long as the test file: the SQLite file and the JWT secret go there. */
+export function scratchFolder(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'account-api-test-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts the real server on a loopback port with its own SQLite database. `env` is read exactly
+ * as the process environment would be.
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  let folder: ReturnType<typeof scratchFolder> | null = null;
+  if (!env.DATABASE_URL) folder = scratchFolder();
+  const config = loadConfig({
+    DATABASE_URL: `sqlite:${join(folder?.path ?? '', 'accounts.sqlite')}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  const app = await createApp(config, createLogger(config.logLevel, sink));
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/graphql`;
+
+  const post = async (body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: JSON.parse(text) as GraphQLResponse<unknown>['body'],
+    };
+  };
+
+  return {
+    url,
+    config,
+    app,
+    get logs() {
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    logText: () => lines.join('\n'),
+    async request(document, variables, headers) {
+      const response = await post(JSON.stringify({ query: print(document), variables }), headers);
+      return response as GraphQLResponse<never>;
+    },
+    post,
+    async close() {
+      await app.close();
+      folder?.remove();
+    },
+  };
+}
+
+export const bearer = (token: string): Record<string, string> => ({
+  authorization: `Bearer ${token}`,
+});

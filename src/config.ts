@@ -17,6 +17,21 @@ export interface Argon2Settings {
   parallelism: number;
 }
 
+/** `COUNT/WINDOW`: at most `count` events per `seconds`. */
+export interface RateWindow {
+  count: number;
+  seconds: number;
+}
+
+export interface RateLimits {
+  /** False only with RATE_LIMIT=off (load tests, test suites). */
+  enabled: boolean;
+  loginAccount: RateWindow;
+  loginAddress: RateWindow;
+  registerAddress: RateWindow;
+  passwordCheck: RateWindow;
+}
+
 export interface Config {
   production: boolean;
   port: number;
@@ -34,6 +49,11 @@ export interface Config {
   playground: boolean;
   maxBodyBytes: number;
   logLevel: string;
+  rateLimits: RateLimits;
+  /** How many proxy hops in front of us to trust in X-Forwarded-For (0: use the socket's address). */
+  trustProxy: number;
+  /** Login answers an unknown account exactly as a wrong password. */
+  hideAccountExistence: boolean;
 }
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. Settings may raise it, never lower it. */
@@ -56,6 +76,16 @@ export function parseDuration(name: string, raw: string, allowZero = false): num
     throw new ConfigError(`${name} must be a positive duration; got "${raw}"`);
   }
   return seconds;
+}
+
+function rateWindow(env: Env, name: string, fallback: string): RateWindow {
+  const raw = env[name]?.trim() || fallback;
+  const match = /^(\d+)\/(.+)$/.exec(raw);
+  const count = match ? Number(match[1]) : NaN;
+  if (!match || !Number.isSafeInteger(count) || count < 1) {
+    throw new ConfigError(`${name} must be COUNT/WINDOW such as 20/15m; got "${raw}"`);
+  }
+  return { count, seconds: parseDuration(name, match[2]!) };
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -172,5 +202,14 @@ export function loadConfig(env: Env = process.env): Config {
     playground: flag(env, 'GRAPHQL_PLAYGROUND', !production),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1024, 10_000_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    rateLimits: {
+      enabled: env.RATE_LIMIT?.trim().toLowerCase() !== 'off',
+      loginAccount: rateWindow(env, 'RATE_LIMIT_LOGIN_ACCOUNT', '20/15m'),
+      loginAddress: rateWindow(env, 'RATE_LIMIT_LOGIN_ADDRESS', '100/15m'),
+      registerAddress: rateWindow(env, 'RATE_LIMIT_REGISTER_ADDRESS', '10/1h'),
+      passwordCheck: rateWindow(env, 'RATE_LIMIT_PASSWORD_CHECK', '10/15m'),
+    },
+    trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10),
+    hideAccountExistence: flag(env, 'HIDE_ACCOUNT_EXISTENCE', false),
   };
 }

@@ -6,6 +6,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type GraphQLFormattedError } from 'graphql';
+import { QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
+import { clientAddress, RateLimits } from './abuse/rate-limits';
 import { AccountService } from './accounts/account.service';
 import { ensureAdmin } from './accounts/admin';
 import { PasswordHasher } from './accounts/passwords';
@@ -67,7 +69,13 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openDatabase(config.database);
   const passwords = new PasswordHasher(config.argon2);
   const tokens = new AccessTokens(config.jwt);
-  const accounts = new AccountService(passwords, tokens, logger);
+  const limits = new RateLimits(config.rateLimits);
+  if (!config.rateLimits.enabled) {
+    logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');
+  }
+  const accounts = new AccountService(passwords, tokens, limits, logger, {
+    hideAccountExistence: config.hideAccountExistence,
+  });
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
 
   const schema = await createSchema({ accounts });
@@ -75,6 +83,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
+    validationRules: [QueryLimitsRule],
+    parseOptions: { maxTokens: QUERY_LIMITS.tokens },
+    // No "Did you mean …?" hints that map the schema for a stranger, in production.
+    hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: false,
     introspection: config.introspection,
     allowBatchedHttpRequests: false,
@@ -108,7 +120,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       },
       auth: new Authentication(header(request, 'authorization'), tokens, forkedEm),
       client: {
-        address: request.socket.remoteAddress ?? '',
+        address: clientAddress(
+          request.socket.remoteAddress,
+          header(request, 'x-forwarded-for') ?? undefined,
+          config.trustProxy,
+        ),
         userAgent: header(request, 'user-agent'),
       },
       failures: [],

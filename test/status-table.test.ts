@@ -70,9 +70,10 @@ describe('schema.graphql', () => {
   it('names every type the contract fixes', () => {
     const text = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
     for (const fixed of [
-      'union RegisterResult = AccountGenerationError | AuthPayload | InvalidInput | MailboxOccupied',
-      'union LoginResult = AuthPayload | InvalidInput | UserNotExist | WrongPassword',
-      'union UpdateProfileResult = InsufficientPermissions | InvalidInput | InvalidToken | MailboxOccupied | TokenExpired | User | UserNotExist | WrongPassword',
+      'union RegisterResult = AccountGenerationError | AuthPayload | InvalidInput | MailboxOccupied | TooManyRequests',
+      'union LoginResult = AuthPayload | InvalidInput | TooManyRequests | UserNotExist | WrongPassword',
+      'union UpdateProfileResult = InsufficientPermissions | InvalidInput | InvalidToken | MailboxOccupied | TokenExpired | TooManyRequests | User | UserNotExist | WrongPassword',
+      'type TooManyRequests implements ErrorResult',
       'union MeResult = InvalidToken | TokenExpired | User | UserNotExist',
       'union UserResult = InvalidInput | User | UserNotExist',
       'register(input: RegisterInput!): RegisterResult!',

@@ -1,5 +1,6 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { addressKey, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
 import { UUID_PATTERN } from '../db/ids';
 import {
@@ -8,6 +9,7 @@ import {
   InvalidInput,
   type ErrorResult,
   MailboxOccupied,
+  TooManyRequests,
   UserNotExist,
   WrongPassword,
   AccountGenerationError,
@@ -53,11 +55,18 @@ function invalid(violations: rules.Violations): InvalidInput | null {
 }
 
 export class AccountService {
+  /** A hash of nothing anyone knows: unknown accounts are checked against it when hidden. */
+  private readonly decoy: Promise<string>;
+
   constructor(
     private readonly passwords: PasswordHasher,
     private readonly tokens: AccessTokens,
+    private readonly limits: RateLimits,
     private readonly logger: Logger,
-  ) {}
+    private readonly options: { hideAccountExistence: boolean },
+  ) {
+    this.decoy = passwords.hash(randomBytes(32).toString('base64url'));
+  }
 
   async register(ctx: Context, input: RegisterInput): Promise<AuthPayload | ErrorResult> {
     const violations = new rules.Violations();
@@ -70,6 +79,10 @@ export class AccountService {
     const introduction = violations.take(rules.introduction(input.introduction));
     const rejected = invalid(violations);
     if (rejected) return rejected;
+
+    // Counted once the input is valid: from here on each attempt costs a hash.
+    const limit = await this.limits.registerAddress.hit(addressKey(ctx.client.address));
+    if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
 
     // Checked early only to spare a hash; the unique index decides races below.
     if (await this.emailTaken(ctx.em, email!.normalized)) return new MailboxOccupied();
@@ -93,6 +106,9 @@ export class AccountService {
   }
 
   async login(ctx: Context, input: LoginInput): Promise<AuthPayload | ErrorResult> {
+    const byAddress = await this.limits.loginAddress.hit(addressKey(ctx.client.address));
+    if (!byAddress.allowed) return new TooManyRequests(byAddress.retryAfter);
+
     const violations = new rules.Violations();
     let lookup: { account: string } | { emailNormalized: string } | null = null;
     if (input.account !== null && input.account !== undefined) {
@@ -111,9 +127,21 @@ export class AccountService {
     if (rejected || !lookup || !password) return rejected!;
 
     const user = await ctx.em.findOne(User, lookup);
-    if (!user) return new UserNotExist();
-    const check = await this.passwords.check(user.passwordHash, password);
-    if (!check.matches) return new WrongPassword();
+    const hidden = this.options.hideAccountExistence;
+    if (!user && !hidden) return new UserNotExist();
+
+    // Wrong passwords are counted per account, from any address. An unknown identifier gets a
+    // counter of its own, so with hidden existence it behaves exactly as a real account.
+    const accountKey = user ? `user:${user.id}` : `unknown:${JSON.stringify(lookup)}`;
+    const byAccount = await this.limits.loginAccount.check(accountKey);
+    if (!byAccount.allowed) return new TooManyRequests(byAccount.retryAfter); // even if right
+
+    const check = await this.passwords.check(user?.passwordHash ?? (await this.decoy), password);
+    if (!user || !check.matches) {
+      await this.limits.loginAccount.hit(accountKey);
+      return new WrongPassword();
+    }
+    await this.limits.loginAccount.reset(accountKey);
     if (check.outdated) {
       // Parameters were raised since this hash was made: upgrade it now that we hold the password.
       user.passwordHash = await this.passwords.hash(password);
@@ -184,8 +212,8 @@ export class AccountService {
     if (rejected) return rejected;
 
     if (needsPassword) {
-      const check = await this.passwords.check(target.passwordHash, input.currentPassword!);
-      if (!check.matches) return new WrongPassword();
+      const wrong = await this.checkPassword(target, input.currentPassword!);
+      if (wrong) return wrong;
     }
     if (emailChanges && (await this.emailTaken(ctx.em, changes.emailNormalized!))) {
       return new MailboxOccupied();
@@ -260,6 +288,20 @@ export class AccountService {
     }
     this.logger.error({ requestId, attempts: ACCOUNT_ATTEMPTS }, 'no free account number found');
     return { ok: false, reason: 'failed' };
+  }
+
+  /**
+   * A signed-in user proving their password (email change; password change and deletion later):
+   * wrong answers are limited per user, and while limited even the right one is refused.
+   */
+  private async checkPassword(user: User, password: string): Promise<ErrorResult | null> {
+    const key = `user:${user.id}`;
+    const limit = await this.limits.passwordCheck.check(key);
+    if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
+    const check = await this.passwords.check(user.passwordHash, password);
+    if (check.matches) return null;
+    await this.limits.passwordCheck.hit(key);
+    return new WrongPassword();
   }
 
   private async emailTaken(em: EntityManager, normalized: string): Promise<boolean> {

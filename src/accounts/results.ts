@@ -6,6 +6,7 @@ import {
   InvalidToken,
   MailboxOccupied,
   resultUnion,
+  TooManyRequests,
   TokenExpired,
   UserNotExist,
   WrongPassword,
@@ -32,13 +33,14 @@ export class AuthPayload {
 export const RegisterResult = resultUnion(
   'RegisterResult',
   'A new account and its first session, or why there is none.',
-  () => [AuthPayload, InvalidInput, MailboxOccupied, AccountGenerationError] as const,
+  () =>
+    [AuthPayload, InvalidInput, MailboxOccupied, AccountGenerationError, TooManyRequests] as const,
 );
 
 export const LoginResult = resultUnion(
   'LoginResult',
   'A new session, or why there is none.',
-  () => [AuthPayload, InvalidInput, UserNotExist, WrongPassword] as const,
+  () => [AuthPayload, InvalidInput, UserNotExist, WrongPassword, TooManyRequests] as const,
 );
 
 export const UpdateProfileResult = resultUnion(
@@ -54,6 +56,7 @@ export const UpdateProfileResult = resultUnion(
       InvalidToken,
       InsufficientPermissions,
       UserNotExist,
+      TooManyRequests,
     ] as const,
 );
 

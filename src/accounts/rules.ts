@@ -1,6 +1,7 @@
 import { type MessageKey, type MessageParams } from '../info/i18n';
 import { FieldViolation } from '../info/results';
 import { type InfoName } from '../info/status';
+import { isCommonPassword } from './common-passwords';
 
 /**
  * The field rules of the contract (section 3), one function per field. Each returns the stored
@@ -91,6 +92,8 @@ export function newPassword(
   if (others.username && folded === others.username.normalize('NFKC').trim().toLowerCase()) {
     return broken(field, 'PASSWORD_NOT_SPECIFICATION', 'password.sameAsUsername');
   }
+  if (isCommonPassword(folded))
+    return broken(field, 'PASSWORD_NOT_SPECIFICATION', 'password.common');
   return ok(value);
 }
 

@@ -2,6 +2,7 @@ import { type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { type Logger } from 'pino';
+import { TOO_MANY_TOKENS } from '../abuse/query-limits';
 import { type Context } from '../context';
 import { safeError } from '../logger';
 import { translate, type MessageKey, type MessageParams } from './i18n';
@@ -43,6 +44,7 @@ export function classify(error: unknown): InfoName {
     case ApolloServerErrorCode.BAD_USER_INPUT:
       return MISSING_REQUIRED.test(error.message) ? 'MISSING_REQUIRED_PARAMS' : 'INVALID_REQUEST';
     case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
+      return TOO_MANY_TOKENS.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'INVALID_REQUEST';
     case ApolloServerErrorCode.BAD_REQUEST:
     case ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE:
     case ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND:

@@ -188,3 +188,17 @@ export function resultUnion<T extends readonly [ClassType, ...ClassType[]]>(
     },
   });
 }
+
+@ObjectType({
+  implements: ErrorResult,
+  description: '1020: a rate limit was hit; try again after retryAfter seconds.',
+})
+export class TooManyRequests extends ErrorResult {
+  @Field(() => Int, { description: 'Seconds until the limit lets this request through again.' })
+  retryAfter: number;
+
+  constructor(retryAfter: number) {
+    super('TOO_MANY_REQUESTS', 'rate.limited', { seconds: retryAfter });
+    this.retryAfter = retryAfter;
+  }
+}

@@ -61,6 +61,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     DATABASE_URL: `sqlite:${join(folder?.path ?? '', 'accounts.sqlite')}`,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
+    // Suites register many users from one address; the abuse tests turn limits on explicitly.
+    RATE_LIMIT: 'off',
     ...env,
   });
   const lines: string[] = [];

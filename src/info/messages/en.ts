@@ -9,6 +9,8 @@ export const en = {
   'password.characters': 'The password contains characters that cannot be stored.',
   'password.sameAsEmail': 'The password may not be the same as the email.',
   'password.sameAsUsername': 'The password may not be the same as the username.',
+  'rate.limited': 'Too many attempts. Try again in {seconds} seconds.',
+  'password.common': 'This password is on a list of commonly used passwords; choose another.',
   'email.format': 'The email is not a valid address.',
   'email.length': 'The email may be at most 254 characters long.',
   'avatar.url': 'The avatar must be an absolute http or https URL.',

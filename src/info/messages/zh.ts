@@ -10,6 +10,8 @@ export const zh: Record<MessageKey, string> = {
   'password.characters': '密码包含无法存储的字符。',
   'password.sameAsEmail': '密码不能与邮箱相同。',
   'password.sameAsUsername': '密码不能与用户名称相同。',
+  'rate.limited': '尝试次数过多，请在 {seconds} 秒后重试。',
+  'password.common': '该密码在常用密码列表中，请换一个。',
   'email.format': '邮箱格式不符合规范。',
   'email.length': '邮箱长度不能超过 254 个字符。',
   'avatar.url': '头像必须是完整的 http 或 https 链接。',

@@ -1,0 +1,117 @@
+import {
+  GraphQLError,
+  Kind,
+  type ASTVisitor,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+
+/** The bounds every operation must stay within (1022 QUERY_TOO_COMPLEX beyond them). */
+export const QUERY_LIMITS = {
+  /** Nested field levels; the deepest useful operation of this schema needs 5. */
+  depth: 12,
+  /** Aliased fields, counting each use of a fragment. */
+  aliases: 30,
+  /** Lexical tokens of the document, enforced by the parser itself. */
+  tokens: 3000,
+  /** Fields that check a password: aliases must not multiply guesses. */
+  credentialFields: 1,
+} as const;
+
+/** Each checks a password (or creates credentials): at most one per operation. */
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
+  'login',
+  'register',
+  'changePassword',
+  'deleteAccount',
+]);
+
+interface Shape {
+  depth: number;
+  aliases: number;
+  credentialFields: number;
+}
+
+const tooComplex = (message: string): GraphQLError =>
+  new GraphQLError(message, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', infocode: 1022, info: 'QUERY_TOO_COMPLEX' },
+  });
+
+/**
+ * One pass over each operation, following fragments (each measured once and then reused, so a
+ * hostile document cannot make the measuring itself expensive).
+ */
+export const QueryLimitsRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+  const fragments = new Map<string, Shape>();
+  const measuring = new Set<string>();
+
+  const shapeOf = (selectionSet: SelectionSetNode): Shape => {
+    const shape: Shape = { depth: 0, aliases: 0, credentialFields: 0 };
+    const add = (inner: Shape, levels: number): void => {
+      shape.depth = Math.max(shape.depth, inner.depth + levels);
+      shape.aliases += inner.aliases;
+      shape.credentialFields += inner.credentialFields;
+    };
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.alias) shape.aliases += 1;
+        if (CREDENTIAL_FIELDS.has(selection.name.value)) shape.credentialFields += 1;
+        add(
+          selection.selectionSet
+            ? shapeOf(selection.selectionSet)
+            : { depth: 0, aliases: 0, credentialFields: 0 },
+          1,
+        );
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        add(shapeOf(selection.selectionSet), 0);
+      } else {
+        const name = selection.name.value;
+        let known = fragments.get(name);
+        if (!known && !measuring.has(name)) {
+          const fragment = context.getFragment(name);
+          if (fragment) {
+            measuring.add(name); // cycles are reported by graphql's own rule; here they just stop
+            known = shapeOf(fragment.selectionSet);
+            measuring.delete(name);
+            fragments.set(name, known);
+          }
+        }
+        if (known) add(known, 0);
+      }
+    }
+    return shape;
+  };
+
+  return {
+    OperationDefinition(operation) {
+      const shape = shapeOf(operation.selectionSet);
+      if (shape.credentialFields > QUERY_LIMITS.credentialFields) {
+        context.reportError(
+          tooComplex(
+            `An operation may hold at most ${QUERY_LIMITS.credentialFields} of login, register, changePassword and deleteAccount; this one holds ${shape.credentialFields}.`,
+          ),
+        );
+      }
+      if (shape.depth > QUERY_LIMITS.depth) {
+        context.reportError(
+          tooComplex(
+            `The operation is ${shape.depth} levels deep; at most ${QUERY_LIMITS.depth} are allowed.`,
+          ),
+        );
+      }
+      if (shape.aliases > QUERY_LIMITS.aliases) {
+        context.reportError(
+          tooComplex(
+            `The operation uses ${shape.aliases} aliases; at most ${QUERY_LIMITS.aliases} are allowed.`,
+          ),
+        );
+      }
+      return false; // fragments are measured through their spreads
+    },
+  };
+};
+
+/** graphql-js's own message when the parser stops at maxTokens. */
+// (graphql 16 spells it "more that"; later versions may fix the typo.)
+export const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;

@@ -1,0 +1,103 @@
+import { isIPv6 } from 'node:net';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type RateLimits as RateLimitSettings, type RateWindow } from '../config';
+
+export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
+
+const ALLOWED: Verdict = { allowed: true };
+
+const blocked = (result: RateLimiterRes): Verdict => ({
+  allowed: false,
+  retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+});
+
+/**
+ * COUNT events per WINDOW for each key. The store is rate-limiter-flexible's: memory for one
+ * instance; the same interface takes its PostgreSQL or Redis stores for several.
+ */
+export class Counter {
+  constructor(
+    private readonly limiter: RateLimiterAbstract | null,
+    private readonly count: number,
+  ) {}
+
+  /** Whether the key is already at its limit, counting nothing. */
+  async check(key: string): Promise<Verdict> {
+    if (!this.limiter) return ALLOWED;
+    const result = await this.limiter.get(key);
+    return result && result.consumedPoints >= this.count ? blocked(result) : ALLOWED;
+  }
+
+  /** Counts one event; refused when it goes over the limit. */
+  async hit(key: string): Promise<Verdict> {
+    if (!this.limiter) return ALLOWED;
+    try {
+      await this.limiter.consume(key, 1);
+      return ALLOWED;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return blocked(rejection);
+      throw rejection;
+    }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.limiter?.delete(key);
+  }
+}
+
+/** The limits of CONTRACT section 7, each a Counter. */
+export class RateLimits {
+  readonly loginAccount: Counter;
+  readonly loginAddress: Counter;
+  readonly registerAddress: Counter;
+  readonly passwordCheck: Counter;
+
+  constructor(settings: RateLimitSettings) {
+    const counter = (keyPrefix: string, window: RateWindow): Counter =>
+      new Counter(
+        settings.enabled
+          ? new RateLimiterMemory({ keyPrefix, points: window.count, duration: window.seconds })
+          : null,
+        window.count,
+      );
+    this.loginAccount = counter('login-account', settings.loginAccount);
+    this.loginAddress = counter('login-address', settings.loginAddress);
+    this.registerAddress = counter('register-address', settings.registerAddress);
+    this.passwordCheck = counter('password-check', settings.passwordCheck);
+  }
+}
+
+/**
+ * The client's address: the socket's, or with TRUST_PROXY=n the address the outermost of our n
+ * trusted proxies saw (the n-th X-Forwarded-For entry from the right).
+ */
+export function clientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | undefined,
+  trustedHops: number,
+): string {
+  let address = socketAddress ?? '';
+  if (trustedHops > 0 && forwardedFor) {
+    const hops = forwardedFor
+      .split(',')
+      .map((hop) => hop.trim())
+      .filter(Boolean);
+    if (hops.length > 0) address = hops[Math.max(0, hops.length - trustedHops)]!;
+  }
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** What an address is counted as: IPv6 clients get a whole /64, as one host usually does. */
+export function addressKey(address: string): string {
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

@@ -1,0 +1,315 @@
+import {
+  LoginDocument,
+  MeDocument,
+  RegisterDocument,
+  UpdateProfileDocument,
+} from './generated/graphql';
+import { registerUser } from './support/accounts';
+import { bearer, startServer, type TestServer } from './support/server';
+
+const from = (address: string) => ({ 'x-forwarded-for': address });
+
+describe('query limits (1022), checked before anything runs', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_LOGIN_ACCOUNT: '1/15m' });
+  });
+  afterAll(() => server.close());
+
+  const post = (query: string) => server.post(JSON.stringify({ query }));
+
+  it('refuses 100 aliased logins before any password is checked', async () => {
+    const victim = await registerUser(server);
+    const guesses = Array.from(
+      { length: 100 },
+      (_, i) =>
+        `g${i}: login(input: { account: "${victim.account}", password: "guess number ${i}" }) { __typename }`,
+    ).join('\n');
+    const { status, body } = await post(`mutation { ${guesses} }`);
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors![0]!.extensions).toMatchObject({
+      infocode: 1022,
+      info: 'QUERY_TOO_COMPLEX',
+    });
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+    // The account allows one wrong password per window: had any guess been checked, it would be locked.
+    const { body: login } = await server.request(LoginDocument, {
+      input: { account: victim.account, password: victim.password },
+    });
+    expect(login.data!.login.__typename).toBe('AuthPayload');
+  });
+
+  it('counts credential fields hidden in fragments, and across login and register', async () => {
+    const viaFragment = await post(`
+      mutation { ...Guess  other: login(input: { email: "a@example.com", password: "second guess" }) { __typename } }
+      fragment Guess on Mutation { login(input: { email: "a@example.com", password: "first guess!" }) { __typename } }`);
+    expect(viaFragment.body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+    const mixed = await post(`mutation {
+      register(input: { username: "Two", email: "two@example.com", password: "two fields here" }) { __typename }
+      login(input: { email: "two@example.com", password: "two fields here" }) { __typename } }`);
+    expect(mixed.body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
+  it('bounds aliases: 30 pass, 31 are refused', async () => {
+    const aliases = (n: number) =>
+      Array.from({ length: n }, (_, i) => `a${i}: infoCodes { infocode }`).join(' ');
+    expect((await post(`{ ${aliases(30)} }`)).body.extensions).toEqual({
+      infocode: 1000,
+      info: 'OK',
+    });
+    expect((await post(`{ ${aliases(31)} }`)).body.extensions).toEqual({
+      infocode: 1022,
+      info: 'QUERY_TOO_COMPLEX',
+    });
+  });
+
+  it('bounds depth', async () => {
+    let selection = 'name';
+    for (let i = 0; i < 12; i++) selection = `ofType { ${selection} }`;
+    const { body } = await post(`{ __schema { types { fields { type { ${selection} } } } } }`);
+    expect(body.errors![0]!.message).toMatch(/levels deep/);
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
+  it('bounds the document’s size in tokens', async () => {
+    const { status, body } = await post(`{ infoCodes { ${'infocode '.repeat(4000)} } }`);
+    expect(status).toBe(400);
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+});
+
+describe('rate limits (1020)', () => {
+  it('wrong passwords per account, from any address: then even the right one waits; sessions keep working', async () => {
+    const server = await startServer({
+      RATE_LIMIT: '',
+      RATE_LIMIT_LOGIN_ACCOUNT: '3/15m',
+      TRUST_PROXY: '1',
+    });
+    try {
+      const victim = await registerUser(server);
+      for (let i = 0; i < 3; i++) {
+        const { body } = await server.request(
+          LoginDocument,
+          { input: { account: victim.account, password: `wrong guess ${i}` } },
+          from(`198.51.100.${i + 1}`),
+        );
+        expect(body.data!.login.__typename).toBe('WrongPassword');
+      }
+      const { body } = await server.request(
+        LoginDocument,
+        { input: { email: victim.email, password: victim.password } },
+        from('198.51.100.99'),
+      );
+      const result = body.data!.login;
+      if (result.__typename !== 'TooManyRequests') throw new Error(result.__typename);
+      expect(result).toMatchObject({ infocode: 1020, info: 'TOO_MANY_REQUESTS' });
+      expect(result.retryAfter).toBeGreaterThan(0);
+      expect(result.retryAfter).toBeLessThanOrEqual(15 * 60);
+      expect(result.message).toContain(String(result.retryAfter));
+      expect(body.extensions).toEqual({ infocode: 1020, info: 'TOO_MANY_REQUESTS' });
+      const me = await server.request(MeDocument, {}, bearer(victim.token));
+      expect(me.body.data!.me.__typename).toBe('User');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a successful login resets the wrong-password count', async () => {
+    const server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_LOGIN_ACCOUNT: '3/15m' });
+    try {
+      const user = await registerUser(server);
+      const attempt = async (password: string) =>
+        (await server.request(LoginDocument, { input: { account: user.account, password } })).body
+          .data!.login.__typename;
+      expect(await attempt('wrong one 1')).toBe('WrongPassword');
+      expect(await attempt('wrong one 2')).toBe('WrongPassword');
+      expect(await attempt(user.password)).toBe('AuthPayload');
+      expect(await attempt('wrong one 3')).toBe('WrongPassword');
+      expect(await attempt('wrong one 4')).toBe('WrongPassword');
+      expect(await attempt(user.password)).toBe('AuthPayload');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('login attempts per address; X-Forwarded-For counts only with TRUST_PROXY', async () => {
+    const trusting = await startServer({
+      RATE_LIMIT: '',
+      RATE_LIMIT_LOGIN_ADDRESS: '2/15m',
+      TRUST_PROXY: '1',
+    });
+    const direct = await startServer({ RATE_LIMIT: '', RATE_LIMIT_LOGIN_ADDRESS: '2/15m' });
+    try {
+      const input = { email: 'nobody@example.com', password: 'whatever it is' };
+      const outcome = async (server: TestServer, address: string) =>
+        (await server.request(LoginDocument, { input }, from(address))).body.data!.login.__typename;
+      expect(await outcome(trusting, '203.0.113.1')).toBe('UserNotExist');
+      expect(await outcome(trusting, '203.0.113.1')).toBe('UserNotExist');
+      expect(await outcome(trusting, '203.0.113.1')).toBe('TooManyRequests');
+      expect(await outcome(trusting, '203.0.113.2')).toBe('UserNotExist'); // another client
+      // Without TRUST_PROXY the header is ignored: forging it buys nothing.
+      expect(await outcome(direct, '203.0.113.1')).toBe('UserNotExist');
+      expect(await outcome(direct, '203.0.113.2')).toBe('UserNotExist');
+      expect(await outcome(direct, '203.0.113.3')).toBe('TooManyRequests');
+    } finally {
+      await trusting.close();
+      await direct.close();
+    }
+  });
+
+  it('registrations per address', async () => {
+    const server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_REGISTER_ADDRESS: '2/1h' });
+    try {
+      await registerUser(server);
+      await registerUser(server);
+      const { body } = await server.request(RegisterDocument, {
+        input: { username: 'Third', email: 'third@example.com', password: 'third time lucky' },
+      });
+      expect(body.data!.register).toMatchObject({ __typename: 'TooManyRequests', infocode: 1020 });
+      expect((body.data!.register as { retryAfter: number }).retryAfter).toBeGreaterThan(3500);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('wrong current passwords on an email change, per user', async () => {
+    const server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_PASSWORD_CHECK: '2/15m' });
+    try {
+      const user = await registerUser(server);
+      const change = async (currentPassword: string) =>
+        (
+          await server.request(
+            UpdateProfileDocument,
+            { input: { email: 'moved@example.com', currentPassword } },
+            bearer(user.token),
+          )
+        ).body.data!.updateProfile.__typename;
+      expect(await change('not my password 1')).toBe('WrongPassword');
+      expect(await change('not my password 2')).toBe('WrongPassword');
+      expect(await change(user.password)).toBe('TooManyRequests');
+      // Other profile changes need no password and are not limited.
+      const { body } = await server.request(
+        UpdateProfileDocument,
+        { input: { introduction: 'still here' } },
+        bearer(user.token),
+      );
+      expect(body.data!.updateProfile.__typename).toBe('User');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('RATE_LIMIT=off turns every limit off and says so in the log', async () => {
+    const server = await startServer({ RATE_LIMIT: 'off', RATE_LIMIT_LOGIN_ACCOUNT: '1/15m' });
+    try {
+      const user = await registerUser(server);
+      for (let i = 0; i < 3; i++) {
+        const { body } = await server.request(LoginDocument, {
+          input: { account: user.account, password: 'nope nope' },
+        });
+        expect(body.data!.login.__typename).toBe('WrongPassword');
+      }
+      expect(
+        server.logs.some((line) => line.level === 40 && /RATE_LIMIT=off/.test(String(line.msg))),
+      ).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a malformed limit stops start-up naming the variable', async () => {
+    await expect(startServer({ RATE_LIMIT_LOGIN_ACCOUNT: 'twenty' })).rejects.toThrow(
+      /RATE_LIMIT_LOGIN_ACCOUNT/,
+    );
+  });
+});
+
+describe('HIDE_ACCOUNT_EXISTENCE=true', () => {
+  it('answers an unknown account exactly as a wrong password, limits included', async () => {
+    const server = await startServer({
+      HIDE_ACCOUNT_EXISTENCE: 'true',
+      RATE_LIMIT: '',
+      RATE_LIMIT_LOGIN_ACCOUNT: '2/15m',
+    });
+    try {
+      const user = await registerUser(server);
+      const answer = async (account: string) => {
+        const { body } = await server.request(LoginDocument, {
+          input: { account, password: 'a wrong password' },
+        });
+        return { result: body.data!.login, extensions: body.extensions };
+      };
+      const known = await answer(user.account);
+      const unknown = await answer(user.account === '1000000000' ? '1000000001' : '1000000000');
+      expect(unknown).toEqual(known);
+      expect(unknown.result).toMatchObject({ __typename: 'WrongPassword', infocode: 1008 });
+      // Both reach the per-account limit after the same number of guesses.
+      expect((await answer(user.account)).result.__typename).toBe('WrongPassword');
+      expect((await answer('1000000000')).result.__typename).toBe('WrongPassword');
+      expect((await answer(user.account)).result.__typename).toBe('TooManyRequests');
+      expect((await answer('1000000000')).result.__typename).toBe('TooManyRequests');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is off by default: an unknown account is 1016', async () => {
+    const server = await startServer();
+    try {
+      const { body } = await server.request(LoginDocument, {
+        input: { account: '1000000000', password: 'a wrong password' },
+      });
+      expect(body.data!.login).toMatchObject({ __typename: 'UserNotExist', infocode: 1016 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('common passwords', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it.each(['password123', 'Password123', 'qwertyuiop', 'iloveyou1'])(
+    '%s is 1003 with the reason',
+    async (password) => {
+      const { body } = await server.request(RegisterDocument, {
+        input: { username: 'Common', email: `common-${password}@example.com`, password },
+      });
+      const result = body.data!.register;
+      if (result.__typename !== 'InvalidInput') throw new Error(result.__typename);
+      expect(result).toMatchObject({ infocode: 1003, field: 'password' });
+      expect(result.message).toMatch(/commonly used/);
+    },
+  );
+
+  it('the reason is given in Chinese too', async () => {
+    const { body } = await server.request(
+      RegisterDocument,
+      { input: { username: 'Common', email: 'common-zh@example.com', password: 'password123' } },
+      { 'accept-language': 'zh' },
+    );
+    expect((body.data!.register as { message: string }).message).toMatch(/常用密码/);
+  });
+});
+
+describe('production posture', () => {
+  it('gives no "Did you mean" hints about the schema', async () => {
+    const dev = await startServer();
+    const prod = await startServer({ NODE_ENV: 'production' });
+    try {
+      const query = JSON.stringify({ query: '{ infoCode { infocode } }' });
+      expect((await dev.post(query)).body.errors![0]!.message).toMatch(/Did you mean/);
+      const { body } = await prod.post(query);
+      expect(body.errors![0]!.message).not.toMatch(/Did you mean|infoCodes/);
+      expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+    } finally {
+      await dev.close();
+      await prod.close();
+    }
+  });
+});

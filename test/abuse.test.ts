@@ -313,3 +313,46 @@ describe('production posture', () => {
     }
   });
 });
+
+describe('homoglyph and stacking tricks in usernames (1002)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  const register = async (username: string) => {
+    const { body } = await server.request(RegisterDocument, {
+      input: {
+        username,
+        email: `u${Math.random().toString(36).slice(2)}@example.com`,
+        password: 'a fine password',
+      },
+    });
+    return body.data!.register;
+  };
+
+  it.each([
+    ['Аdmin', 'a Cyrillic А in a Latin word'],
+    ['pаypal', 'a Cyrillic а inside'],
+    ['Αpple', 'a Greek Α'],
+    ['Zalgo\u0334\u0335\u0336\u0337', 'four overlay marks stacked on one letter'],
+  ])('%s (%s) is refused', async (username) => {
+    const result = await register(username);
+    if (result.__typename !== 'InvalidInput') throw new Error(result.__typename);
+    expect(result).toMatchObject({ infocode: 1002, field: 'username' });
+    expect(result.message).toMatch(/look-alike|accents/);
+  });
+
+  it.each([
+    ['Иван Smith', 'words in different scripts'],
+    ['Ελένη', 'Greek'],
+    ['小明 Tom', 'Han beside Latin'],
+    ['Nguyễn Văn', 'Vietnamese'],
+    ['क्षत्रिय', 'Devanagari with its marks'],
+  ])('%s (%s) is accepted', async (username) => {
+    const result = await register(username);
+    if (result.__typename !== 'AuthPayload') throw new Error(JSON.stringify(result));
+    expect(result.user.username).toBe(username.normalize('NFKC'));
+  });
+});

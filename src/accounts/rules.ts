@@ -31,12 +31,23 @@ const codePoints = (text: string): number => {
 // format (Cf: bidi and zero-width), unassigned and lone-surrogate code points match none of these.
 const USERNAME = /^[\p{L}\p{M}\p{N}_.-]+(?: [\p{L}\p{M}\p{N}_.-]+)*$/u;
 
+// Homoglyph tricks: "Аdmin" with a Cyrillic А. Latin, Greek and Cyrillic share look-alike letters,
+// so one word may use only one of them (words in different scripts, "Иван Smith", are fine).
+const LOOK_ALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
+const mixesLookAlikeScripts = (word: string): boolean =>
+  LOOK_ALIKE_SCRIPTS.filter((script) => script.test(word)).length > 1;
+// More than three combining marks on one letter is "Zalgo" text, not a writing system.
+const STACKED_MARKS = /\p{M}{4,}/u;
+
 export function username(raw: string | null | undefined, field = 'username'): Checked<string> {
   const value = (raw ?? '').normalize('NFKC').trim();
   if (value === '') return { ok: false, violation: required(field) };
   const length = codePoints(value);
   if (length < 2 || length > 32) return broken(field, 'USERNAME_NON_COMPLIANT', 'username.length');
   if (!USERNAME.test(value)) return broken(field, 'USERNAME_NON_COMPLIANT', 'username.characters');
+  if (STACKED_MARKS.test(value) || value.split(' ').some(mixesLookAlikeScripts)) {
+    return broken(field, 'USERNAME_NON_COMPLIANT', 'username.confusable');
+  }
   return ok(value);
 }
 

@@ -4,6 +4,8 @@ export const en = {
   'username.length': 'The username must be 2 to 32 characters long.',
   'username.characters':
     'The username may contain letters, digits, "_", "-", "." and single spaces between words.',
+  'username.confusable':
+    'The username mixes look-alike alphabets in one word or stacks too many accents on a letter.',
   'password.length': 'The password must be 8 to 128 characters long.',
   'password.blank': 'The password may not be only whitespace.',
   'password.characters': 'The password contains characters that cannot be stored.',

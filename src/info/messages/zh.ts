@@ -5,6 +5,8 @@ export const zh: Record<MessageKey, string> = {
   'field.required': '缺少必填参数 {field}，且不能为空。',
   'username.length': '用户名称长度须为 2 到 32 个字符。',
   'username.characters': '用户名称只能包含字母、数字、“_”、“-”、“.”，以及词语之间的单个空格。',
+  'username.confusable':
+    '用户名称在同一个词中混用了外形相似的字母表，或在一个字母上叠加了过多的附加符号。',
   'password.length': '密码长度须为 8 到 128 个字符。',
   'password.blank': '密码不能全部是空白字符。',
   'password.characters': '密码包含无法存储的字符。',

@@ -31,6 +31,10 @@ const codePoints = (text: string): number => {
 // format (Cf: bidi and zero-width), unassigned and lone-surrogate code points match none of these.
 const USERNAME = /^[\p{L}\p{M}\p{N}_.-]+(?: [\p{L}\p{M}\p{N}_.-]+)*$/u;
 
+const WHITE_SPACE_AROUND = /^\p{White_Space}+|\p{White_Space}+$/gu;
+// Characters that render as nothing (Hangul fillers, joiners, U+FEFF...): a name must be visible.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+
 // Homoglyph tricks: "Аdmin" with a Cyrillic А. Latin, Greek and Cyrillic share look-alike letters,
 // so one word may use only one of them (words in different scripts, "Иван Smith", are fine).
 const LOOK_ALIKE_SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
@@ -40,8 +44,10 @@ const mixesLookAlikeScripts = (word: string): boolean =>
 const STACKED_MARKS = /\p{M}{4,}/u;
 
 export function username(raw: string | null | undefined, field = 'username'): Checked<string> {
-  const value = (raw ?? '').normalize('NFKC').trim();
+  // Only real whitespace is trimmed: String.trim would also drop U+FEFF, hiding it from the rules.
+  const value = (raw ?? '').normalize('NFKC').replace(WHITE_SPACE_AROUND, '');
   if (value === '') return { ok: false, violation: required(field) };
+  if (INVISIBLE.test(value)) return broken(field, 'USERNAME_NON_COMPLIANT', 'username.characters');
   const length = codePoints(value);
   if (length < 2 || length > 32) return broken(field, 'USERNAME_NON_COMPLIANT', 'username.length');
   if (!USERNAME.test(value)) return broken(field, 'USERNAME_NON_COMPLIANT', 'username.characters');

@@ -50,8 +50,12 @@ export function classify(error: unknown): InfoName {
     case ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND:
     case ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED:
       return 'INVALID_REQUEST';
-    default:
-      return 'INTERNAL_ERROR';
+    default: {
+      // Apollo's own request errors without a code (malformed persisted queries) carry a 4xx.
+      const http = error.extensions.http as { status?: unknown } | undefined;
+      const status = typeof http?.status === 'number' ? http.status : 0;
+      return status >= 400 && status < 500 ? 'INVALID_REQUEST' : 'INTERNAL_ERROR';
+    }
   }
 }
 

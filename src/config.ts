@@ -7,9 +7,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export type Database =
+export type Database = (
   | { dialect: 'sqlite'; file: string } // file is ':memory:' for an in-memory database
-  | { dialect: 'postgresql'; url: string };
+  | { dialect: 'postgresql'; url: string }
+) & {
+  /** Connections kept open. SQLite in WAL mode reads on all of them at once; one writes at a time. */
+  poolSize: number;
+};
 
 export interface Argon2Settings {
   memoryCost: number; // KiB
@@ -106,14 +110,16 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false; got "${env[name]}"`);
 }
 
-function parseDatabase(raw: string): Database {
+function parseDatabase(raw: string, poolSize: number): Database {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length);
     if (file === '')
       throw new ConfigError('DATABASE_URL sqlite: needs a path, e.g. sqlite:data/accounts.sqlite');
-    return { dialect: 'sqlite', file: file === ':memory:' ? ':memory:' : resolve(file) };
+    // An in-memory database exists once per connection, so it gets exactly one.
+    if (file === ':memory:') return { dialect: 'sqlite', file, poolSize: 1 };
+    return { dialect: 'sqlite', file: resolve(file), poolSize };
   }
-  if (/^postgres(ql)?:\/\//.test(raw)) return { dialect: 'postgresql', url: raw };
+  if (/^postgres(ql)?:\/\//.test(raw)) return { dialect: 'postgresql', url: raw, poolSize };
   throw new ConfigError(
     `DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://...; got "${raw.split(':')[0]}:..."`,
   );
@@ -140,7 +146,10 @@ function developmentSecret(database: Database): Uint8Array {
 
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
-  const database = parseDatabase(env.DATABASE_URL?.trim() || 'sqlite:data/accounts.sqlite');
+  const database = parseDatabase(
+    env.DATABASE_URL?.trim() || 'sqlite:data/accounts.sqlite',
+    integer(env, 'DATABASE_POOL_SIZE', 4, 1, 100),
+  );
 
   const rawSecret = env.JWT_SECRET;
   let secret: Uint8Array;

@@ -20,6 +20,7 @@ import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './
 import { type PasswordHasher } from './passwords';
 import { AuthPayload } from './results';
 import * as rules from './rules';
+import { findUserById } from './user.repository';
 import { Role, User } from './user.entity';
 
 /** How many random account numbers registration tries before it answers 1007. */
@@ -309,9 +310,7 @@ export class AccountService {
   }
 
   private findById(em: EntityManager, id: string): Promise<User | null> {
-    return UUID_PATTERN.test(id)
-      ? em.findOne(User, { id: id.toLowerCase() })
-      : Promise.resolve(null);
+    return UUID_PATTERN.test(id) ? findUserById(em, id.toLowerCase()) : Promise.resolve(null);
   }
 
   private async signIn(ctx: Context, user: User): Promise<AuthPayload> {

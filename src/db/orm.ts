@@ -22,7 +22,7 @@ const SQLITE_PRAGMAS = [
   'pragma foreign_keys = ON',
 ].join(';');
 
-export function sqliteOptions(file: string): Options<SqliteDriver> {
+export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver> {
   return defineConfig({
     dbName: file,
     entities: ENTITIES,
@@ -32,7 +32,7 @@ export function sqliteOptions(file: string): Options<SqliteDriver> {
     forceUtcTimezone: true,
     pool: {
       min: 1,
-      max: 1,
+      max: poolSize,
       afterCreate(
         connection: SqliteConnection,
         done: (error: Error | null, connection: unknown) => void,
@@ -56,7 +56,7 @@ export async function openDatabase(database: Database): Promise<MikroORM> {
   if (database.dialect !== 'sqlite') {
     throw new Error('PostgreSQL support is not built yet; use DATABASE_URL=sqlite:PATH');
   }
-  const orm = await MikroORM.init(sqliteOptions(database.file));
+  const orm = await MikroORM.init(sqliteOptions(database.file, database.poolSize));
   try {
     await orm.getMigrator().up();
   } catch (error) {

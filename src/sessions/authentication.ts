@@ -1,5 +1,6 @@
 import { type EntityManager } from '@mikro-orm/core';
 import { User, Role } from '../accounts/user.entity';
+import { findUserById } from '../accounts/user.repository';
 import { type ErrorResult, InvalidToken, TokenExpired, UserNotExist } from '../info/results';
 import { type AccessTokens } from './tokens';
 
@@ -57,7 +58,7 @@ export class Authentication {
     const verified = await this.tokens.verify(match[1]!);
     if (!verified.ok)
       return verified.reason === 'expired' ? new TokenExpired() : new InvalidToken();
-    const user = await this.em().findOne(User, { id: verified.claims.userId });
+    const user = await findUserById(this.em(), verified.claims.userId);
     if (!user) return new UserNotExist();
     this.current = user;
     return user;

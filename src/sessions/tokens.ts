@@ -1,9 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { randomUUID, webcrypto } from 'node:crypto';
+import { type CryptoKey, errors, jwtVerify, SignJWT } from 'jose';
 import { type Config } from '../config';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt'; // RFC 9068
 const ALGORITHM = 'HS256';
+/** Verified tokens remembered at once (about 200 bytes each). */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 export interface IssuedToken {
   token: string;
@@ -25,10 +27,17 @@ export type Verified =
  * required on verification. The key is imported once, not per request.
  */
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  /** Imported once: jose would otherwise import the raw secret again for every token. */
+  private readonly key: Promise<CryptoKey>;
 
   constructor(private readonly settings: Config['jwt']) {
-    this.key = settings.secret;
+    this.key = webcrypto.subtle.importKey(
+      'raw',
+      settings.secret,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
   }
 
   async issue(userId: string, sessionId: string): Promise<IssuedToken> {
@@ -41,24 +50,66 @@ export class AccessTokens {
       .setJti(randomUUID())
       .setIssuedAt(now)
       .setExpirationTime(now + this.settings.accessTokenTtl)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, expiresIn: this.settings.accessTokenTtl };
   }
 
+  /**
+   * Tokens already verified, by their exact text: a client sends the same token on every request
+   * until it expires, and its signature and claims cannot have changed. Expiry is still checked on
+   * each use; revocation is the session check's business, after this one.
+   */
+  private readonly verified = new Map<string, AccessClaims & { expiresAt: number }>();
+
   async verify(token: string): Promise<Verified> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.expiresAt > Date.now() / 1000) {
+        return {
+          ok: true,
+          claims: { userId: known.userId, sessionId: known.sessionId, issuedAt: known.issuedAt },
+        };
+      }
+      this.verified.delete(token);
+      return { ok: false, reason: 'expired' };
+    }
+    const result = await this.verifySignatureAndClaims(token);
+    if (result.ok) this.remember(token, result.claims, result.expiresAt);
+    return result.ok ? { ok: true, claims: result.claims } : result;
+  }
+
+  private remember(token: string, claims: AccessClaims, expiresAt: number): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      // Maps iterate in insertion order: drop the oldest entry.
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, { ...claims, expiresAt });
+  }
+
+  private async verifySignatureAndClaims(
+    token: string,
+  ): Promise<
+    | { ok: true; claims: AccessClaims; expiresAt: number }
+    | { ok: false; reason: 'expired' | 'invalid' }
+  > {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         algorithms: [ALGORITHM],
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: ['iss', 'aud', 'sub', 'sid', 'exp', 'iat'],
       });
-      const { sub, sid, iat } = payload;
-      if (typeof sub !== 'string' || typeof sid !== 'string' || typeof iat !== 'number') {
+      const { sub, sid, iat, exp } = payload;
+      if (
+        typeof sub !== 'string' ||
+        typeof sid !== 'string' ||
+        typeof iat !== 'number' ||
+        typeof exp !== 'number'
+      ) {
         return { ok: false, reason: 'invalid' };
       }
-      return { ok: true, claims: { userId: sub, sessionId: sid, issuedAt: iat } };
+      return { ok: true, claims: { userId: sub, sessionId: sid, issuedAt: iat }, expiresAt: exp };
     } catch (error) {
       // jose checks the signature before the claims, so "expired" is only said of a genuine token.
       return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };

@@ -1,0 +1,515 @@
+// `npm run bench`: the project's speed measured against the limits of its own stack, in one run.
+// Everything runs on loopback; every load is bounded in time. See BENCHMARKS.md for the output.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as argon2 from 'argon2';
+import autocannon from 'autocannon';
+import sqlite3 from 'sqlite3';
+
+const ROOT = resolve(__dirname, '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const CONNECTIONS = [1, 10, 50] as const;
+const PASSWORD = 'bench password 1';
+const THREADPOOL = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+const ARGON2 = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+interface Figure {
+  rps: number;
+  p50: number;
+  p99: number;
+  failed: number;
+}
+
+// ---- processes ------------------------------------------------------------------------------
+
+function startProcess(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((found, fail) => {
+    let output = '';
+    const timer = setTimeout(
+      () => fail(new Error(`no port from ${args.join(' ')}: ${output}`)),
+      30000,
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"port":(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        found({ child, port: Number(match[1]) });
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}: ${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+function rssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+// ---- load -----------------------------------------------------------------------------------
+
+interface Load {
+  url: string;
+  connections: number;
+  /** Builds each request: body and headers. */
+  next: () => { body: string; headers?: Record<string, string> };
+  overallRate?: number;
+}
+
+async function load({ url, connections, next, overallRate }: Load): Promise<Figure> {
+  let failed = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration: SECONDS,
+    ...(overallRate ? { overallRate } : {}),
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => {
+          const { body, headers } = next();
+          return { ...request, body, headers: { ...request.headers, ...headers } };
+        },
+        onResponse: (status, body) => {
+          // Every answer must be a full success: a fast failure would flatter the figures.
+          if (
+            status !== 200 ||
+            !body.trimEnd().endsWith('"extensions":{"infocode":1000,"info":"OK"}}')
+          )
+            failed += 1;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: failed + result.errors,
+  };
+}
+
+// ---- baselines outside the server -------------------------------------------------------------
+
+async function argon2Loop(hash: string): Promise<{ perSecond: number; singleMs: number }> {
+  const single: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const started = process.hrtime.bigint();
+    await argon2.verify(hash, PASSWORD);
+    single.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  let done = 0;
+  const until = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: THREADPOOL }, async () => {
+      while (Date.now() < until) {
+        await argon2.verify(hash, PASSWORD);
+        done += 1;
+      }
+    }),
+  );
+  return { perSecond: done / SECONDS, singleMs: single.sort((a, b) => a - b)[7]! };
+}
+
+function openSqlite(file: string): Promise<sqlite3.Database> {
+  return new Promise((opened, fail) => {
+    const db = new sqlite3.Database(file, (error) => {
+      if (error) return fail(error);
+      db.exec(
+        'pragma journal_mode = WAL; pragma synchronous = NORMAL; pragma busy_timeout = 5000;',
+        (pragmaError) => (pragmaError ? fail(pragmaError) : opened(db)),
+      );
+    });
+  });
+}
+
+const run = (db: sqlite3.Database, sql: string, params: unknown[]) =>
+  new Promise<void>((done, fail) => db.run(sql, params, (error) => (error ? fail(error) : done())));
+const get = (db: sqlite3.Database, sql: string, params: unknown[]) =>
+  new Promise<unknown>((done, fail) =>
+    db.get(sql, params, (error, row) => (error ? fail(error) : done(row))),
+  );
+
+async function sqliteLoop(
+  db: sqlite3.Database,
+  operation: (id: string) => Promise<unknown>,
+  ids: string[],
+) {
+  let done = 0;
+  const until = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (Date.now() < until) {
+        await operation(ids[done % ids.length]!);
+        done += 1;
+      }
+    }),
+  );
+  return done / SECONDS;
+}
+
+/** Inserts users straight into the table (one transaction), as fast as SQLite allows. */
+async function seed(
+  db: sqlite3.Database,
+  from: number,
+  to: number,
+  hash: string,
+  taken: Set<string>,
+) {
+  await run(db, 'begin', []);
+  const now = Date.now();
+  for (let i = from; i < to; i++) {
+    let account: string;
+    do account = String(1_000_000_000 + Math.floor(Math.random() * 9_000_000_000));
+    while (taken.has(account));
+    taken.add(account);
+    const email = `seed-${i}@bench.example`;
+    await run(
+      db,
+      'insert into users (id, account, username, email, email_normalized, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [randomUUID(), account, `Seed ${i}`, email, email, hash, 'USER', now, now],
+    );
+  }
+  await run(db, 'commit', []);
+}
+
+// ---- the run --------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const folder = mkdtempSync(join(tmpdir(), 'account-api-bench-'));
+  const file = join(folder, 'bench.sqlite');
+  const secret = randomBytes(32).toString('base64url');
+  const children: ChildProcess[] = [];
+  try {
+    const hash = await argon2.hash(PASSWORD, ARGON2);
+    const figures = new Map<string, Figure>();
+    const note = (name: string, figure: Figure) => {
+      figures.set(name, figure);
+      process.stdout.write(
+        `  ${name.padEnd(28)} ${figure.rps.toFixed(0).padStart(7)} req/s  p50 ${figure.p50} ms  p99 ${figure.p99} ms${figure.failed ? `  FAILED ${figure.failed}` : ''}\n`,
+      );
+    };
+
+    process.stdout.write('baselines\n');
+    const hello = await startProcess([join(ROOT, 'scripts', 'bench', 'hello-server.js')], {});
+    children.push(hello.child);
+    note(
+      'H hello, 50',
+      await load({
+        url: `http://127.0.0.1:${hello.port}/`,
+        connections: 50,
+        next: () => ({ body: '{"query":"{ hello }"}' }),
+      }),
+    );
+    await stop(hello.child);
+
+    const server = await startProcess([join(ROOT, 'dist', 'main.js')], {
+      NODE_ENV: 'production',
+      JWT_SECRET: secret,
+      DATABASE_URL: `sqlite:${file}`,
+      RATE_LIMIT: 'off',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    });
+    children.push(server.child);
+    const url = `http://127.0.0.1:${server.port}/graphql`;
+
+    // A ends in the same envelope our checker expects; H's answer has none, so it is judged by status.
+    for (const connections of CONNECTIONS) {
+      note(
+        `A __typename, ${connections}`,
+        await load({ url, connections, next: () => ({ body: '{"query":"{ __typename }"}' }) }),
+      );
+    }
+    figures.get('H hello, 50')!.failed = 0;
+
+    const argon = await argon2Loop(hash);
+    process.stdout.write(
+      `  P argon2 verify x${THREADPOOL}         ${argon.perSecond.toFixed(0).padStart(7)} /s   one hash ${argon.singleMs.toFixed(1)} ms\n`,
+    );
+
+    const db = await openSqlite(file);
+    const taken = new Set<string>();
+    await seed(db, 0, 1000, hash, taken);
+    const ids = (
+      (await new Promise<{ id: string }[]>((done, fail) =>
+        db.all('select id from users', (error, rows: { id: string }[]) =>
+          error ? fail(error) : done(rows),
+        ),
+      )) as { id: string }[]
+    ).map((row) => row.id);
+    const dReads = await sqliteLoop(
+      db,
+      (id) => get(db, 'select * from users where id = ?', [id]),
+      ids,
+    );
+    const dUpdates = await sqliteLoop(
+      db,
+      (id) =>
+        run(db, 'update users set introduction = ?, updated_at = ? where id = ?', [
+          `intro ${Date.now()}`,
+          Date.now(),
+          id,
+        ]),
+      ids,
+    );
+    process.stdout.write(
+      `  D sqlite PK reads x50          ${dReads.toFixed(0).padStart(7)} /s\n  D sqlite updates x50           ${dUpdates.toFixed(0).padStart(7)} /s\n`,
+    );
+
+    // Tokens of 100 seeded users, obtained the way a client would.
+    const accounts = await new Promise<{ account: string }[]>((done, fail) =>
+      db.all('select account from users limit 100', (error, rows: { account: string }[]) =>
+        error ? fail(error) : done(rows),
+      ),
+    );
+    const tokens: string[] = [];
+    for (const { account } of accounts) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query:
+            'mutation ($input: LoginInput!) { login(input: $input) { ... on AuthPayload { accessToken } } }',
+          variables: { input: { account, password: PASSWORD } },
+        }),
+      });
+      const body = (await response.json()) as { data: { login: { accessToken: string } } };
+      tokens.push(body.data.login.accessToken);
+    }
+    const allAccounts = [...taken];
+
+    let turn = 0;
+    let registered = 0;
+    const operations: Record<string, () => { body: string; headers?: Record<string, string> }> = {
+      me: () => ({
+        body: '{"query":"{ me { ... on User { id username } } }"}',
+        headers: { authorization: `Bearer ${tokens[turn++ % tokens.length]}` },
+      }),
+      'user(id)': () => ({
+        body: JSON.stringify({
+          query: 'query ($id: ID) { user(id: $id) { ... on User { id username } } }',
+          variables: { id: ids[turn++ % ids.length] },
+        }),
+      }),
+      updateProfile: () => ({
+        body: JSON.stringify({
+          query:
+            'mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { ... on User { id } } }',
+          variables: { input: { introduction: `written at ${turn}` } },
+        }),
+        headers: { authorization: `Bearer ${tokens[turn++ % tokens.length]}` },
+      }),
+      login: () => ({
+        body: JSON.stringify({
+          query:
+            'mutation ($input: LoginInput!) { login(input: $input) { ... on AuthPayload { expiresIn } } }',
+          variables: {
+            input: { account: allAccounts[turn++ % allAccounts.length], password: PASSWORD },
+          },
+        }),
+      }),
+      register: () => ({
+        body: JSON.stringify({
+          query:
+            'mutation ($input: RegisterInput!) { register(input: $input) { ... on AuthPayload { expiresIn } } }',
+          variables: {
+            input: {
+              username: 'Bench User',
+              email: `bench-${process.pid}-${registered++}@bench.example`,
+              password: PASSWORD,
+            },
+          },
+        }),
+      }),
+    };
+
+    process.stdout.write('operations at 1,000 users\n');
+    let meRssPeak = 0;
+    for (const [name, next] of Object.entries(operations)) {
+      for (const connections of CONNECTIONS) {
+        const watch =
+          name === 'me' && connections === 50
+            ? setInterval(
+                () => (meRssPeak = Math.max(meRssPeak, rssMegabytes(server.child.pid!, 'VmRSS'))),
+                100,
+              )
+            : null;
+        note(`${name}, ${connections}`, await load({ url, connections, next }));
+        if (watch) clearInterval(watch);
+      }
+    }
+
+    process.stdout.write('at 70% of peak load\n');
+    const steady = new Map<string, Figure>();
+    for (const [name, next] of Object.entries(operations)) {
+      const peak = Math.max(...CONNECTIONS.map((c) => figures.get(`${name}, ${c}`)!.rps));
+      const figure = await load({
+        url,
+        connections: 50,
+        next,
+        overallRate: Math.max(1, Math.floor(peak * 0.7)),
+      });
+      steady.set(name, figure);
+      note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
+    }
+
+    process.stdout.write('operations at 100,000 users\n');
+    await seed(db, 1000, 100_000, hash, taken);
+    const bigIds = (
+      (await new Promise<{ id: string }[]>((done, fail) =>
+        db.all('select id from users', (error, rows: { id: string }[]) =>
+          error ? fail(error) : done(rows),
+        ),
+      )) as { id: string }[]
+    ).map((row) => row.id);
+    ids.splice(0, ids.length, ...bigIds);
+    allAccounts.splice(0, allAccounts.length, ...taken);
+    await new Promise<void>((done) => db.close(() => done()));
+    for (const [name, next] of Object.entries(operations))
+      note(`${name}, 50, 100k users`, await load({ url, connections: 50, next }));
+
+    const peakRss = rssMegabytes(server.child.pid!, 'VmHWM');
+    await stop(server.child);
+
+    // ---- the table ----
+    const rps = (name: string) => figures.get(name)!.rps;
+    const best = (name: string) => Math.max(...CONNECTIONS.map((c) => rps(`${name}, ${c}`)));
+    const rows: [string, string, string, boolean][] = [];
+    const ratio = (label: string, value: number, target: number, detail: string) =>
+      rows.push([label, `${value.toFixed(2)} (${detail})`, `>= ${target}`, value >= target]);
+    ratio(
+      'A / H',
+      rps('A __typename, 50') / rps('H hello, 50'),
+      0.45,
+      `${rps('A __typename, 50').toFixed(0)} / ${rps('H hello, 50').toFixed(0)} req/s`,
+    );
+    ratio(
+      'me / A, 50 connections',
+      rps('me, 50') / rps('A __typename, 50'),
+      0.5,
+      `${rps('me, 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}`,
+    );
+    ratio(
+      'user(id) / A, 50 connections',
+      rps('user(id), 50') / rps('A __typename, 50'),
+      0.6,
+      `${rps('user(id), 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}`,
+    );
+    ratio(
+      'updateProfile / D updates',
+      best('updateProfile') / dUpdates,
+      0.5,
+      `${best('updateProfile').toFixed(0)} / ${dUpdates.toFixed(0)}`,
+    );
+    ratio(
+      'login / P',
+      best('login') / argon.perSecond,
+      0.9,
+      `${best('login').toFixed(0)} / ${argon.perSecond.toFixed(0)}`,
+    );
+    const loginP50 = figures.get('login, 1')!.p50;
+    rows.push([
+      'login p50 at 1 connection',
+      `${loginP50} ms (hash ${argon.singleMs.toFixed(1)} ms)`,
+      `<= hash + 3 ms`,
+      loginP50 <= argon.singleMs + 3,
+    ]);
+    ratio(
+      'register / P',
+      best('register') / argon.perSecond,
+      0.85,
+      `${best('register').toFixed(0)} / ${argon.perSecond.toFixed(0)}`,
+    );
+    for (const [name, figure] of steady) {
+      const spread = figure.p99 / Math.max(figure.p50, 1);
+      rows.push([
+        `p99 / p50 at 70% load, ${name}`,
+        `${spread.toFixed(2)} (${figure.p99} / ${figure.p50} ms)`,
+        '<= 3',
+        spread <= 3,
+      ]);
+    }
+    for (const name of Object.keys(operations)) {
+      const scale = rps(`${name}, 50, 100k users`) / rps(`${name}, 50`);
+      ratio(
+        `100k / 1k users, ${name}`,
+        scale,
+        0.87,
+        `${rps(`${name}, 50, 100k users`).toFixed(0)} / ${rps(`${name}, 50`).toFixed(0)}`,
+      );
+    }
+    rows.push([
+      'peak RSS, me at 50 connections',
+      `${meRssPeak.toFixed(0)} MB`,
+      '<= 200 MB',
+      meRssPeak <= 200,
+    ]);
+    rows.push(['peak RSS, whole run (VmHWM)', `${peakRss.toFixed(0)} MB`, '—', true]);
+    const failures = [...figures.entries(), ...steady.entries()].filter(([, f]) => f.failed > 0);
+
+    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement`;
+    const table = [
+      '| figure | measured | target | |',
+      '|---|---|---|---|',
+      ...rows.map(
+        ([label, value, target, met]) =>
+          `| ${label} | ${value} | ${target} | ${met ? 'met' : '**missed**'} |`,
+      ),
+    ].join('\n');
+    const raw = [
+      '| run | req/s | p50 ms | p99 ms |',
+      '|---|---:|---:|---:|',
+      ...[
+        ...figures.entries(),
+        ...[...steady.entries()].map(([n, f]) => [`${n}, 70% load`, f] as const),
+      ].map(([name, f]) => `| ${name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} |`),
+      `| P argon2 verify ×${THREADPOOL} | ${argon.perSecond.toFixed(0)} | ${argon.singleMs.toFixed(1)} (one hash) | |`,
+      `| D sqlite PK reads ×50 | ${dReads.toFixed(0)} | | |`,
+      `| D sqlite updates ×50 | ${dUpdates.toFixed(0)} | | |`,
+    ].join('\n');
+    process.stdout.write(`\n${table}\n`);
+    if (failures.length)
+      process.stdout.write(
+        `\nruns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`,
+      );
+    writeFileSync(
+      join(ROOT, 'BENCHMARKS.md'),
+      `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\nMachine: ${machine}.\n` +
+        `The server runs built, in production mode, on SQLite, with rate limits off; autocannon runs in the bench process on the same machine, so both share its cores. Ratios compare runs of the same bench.\n\n${table}\n\n## Every run\n\n${raw}\n` +
+        (failures.length
+          ? `\nRuns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`
+          : ''),
+    );
+    process.stdout.write('\nwrote BENCHMARKS.md\n');
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -234,3 +234,20 @@ describe('me for a user that does not exist is UserNotExist (1016)', () => {
     expectFailure(await me(bearer(token)), 'UserNotExist', 1016, 'USER_NOT_EXIST');
   });
 });
+
+describe('a token the server has already verified', () => {
+  it('still expires on time (the verified-token cache checks exp on every use)', async () => {
+    const shortLived = await startServer({ ACCESS_TOKEN_TTL: '1s' });
+    try {
+      const user = await registerUser(shortLived);
+      const first = await shortLived.request(MeDocument, {}, bearer(user.token));
+      expect(first.body.data!.me.__typename).toBe('User'); // verified, and now remembered
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const later = await shortLived.request(MeDocument, {}, bearer(user.token));
+      expect(later.body.data!.me).toMatchObject({ __typename: 'TokenExpired', infocode: 1009 });
+      expect(later.body.extensions).toEqual({ infocode: 1009, info: 'TOKEN_EXPIRED_ERROR' });
+    } finally {
+      await shortLived.close();
+    }
+  });
+});

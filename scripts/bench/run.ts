@@ -154,6 +154,11 @@ const get = (db: sqlite3.Database, sql: string, params: unknown[]) =>
     db.get(sql, params, (error, row) => (error ? fail(error) : done(row))),
   );
 
+const all = <Row>(db: sqlite3.Database, sql: string) =>
+  new Promise<Row[]>((done, fail) =>
+    db.all(sql, (error, rows: Row[]) => (error ? fail(error) : done(rows))),
+  );
+
 async function sqliteLoop(
   db: sqlite3.Database,
   operation: (id: string) => Promise<unknown>,
@@ -257,13 +262,7 @@ async function main(): Promise<void> {
     const db = await openSqlite(file);
     const taken = new Set<string>();
     await seed(db, 0, 1000, hash, taken);
-    const ids = (
-      (await new Promise<{ id: string }[]>((done, fail) =>
-        db.all('select id from users', (error, rows: { id: string }[]) =>
-          error ? fail(error) : done(rows),
-        ),
-      )) as { id: string }[]
-    ).map((row) => row.id);
+    const ids = (await all<{ id: string }>(db, 'select id from users')).map((row) => row.id);
     const dReads = await sqliteLoop(
       db,
       (id) => get(db, 'select * from users where id = ?', [id]),
@@ -284,11 +283,7 @@ async function main(): Promise<void> {
     );
 
     // Tokens of 100 seeded users, obtained the way a client would.
-    const accounts = await new Promise<{ account: string }[]>((done, fail) =>
-      db.all('select account from users limit 100', (error, rows: { account: string }[]) =>
-        error ? fail(error) : done(rows),
-      ),
-    );
+    const accounts = await all<{ account: string }>(db, 'select account from users limit 100');
     const tokens: string[] = [];
     for (const { account } of accounts) {
       const response = await fetch(url, {
@@ -382,13 +377,7 @@ async function main(): Promise<void> {
 
     process.stdout.write('operations at 100,000 users\n');
     await seed(db, 1000, 100_000, hash, taken);
-    const bigIds = (
-      (await new Promise<{ id: string }[]>((done, fail) =>
-        db.all('select id from users', (error, rows: { id: string }[]) =>
-          error ? fail(error) : done(rows),
-        ),
-      )) as { id: string }[]
-    ).map((row) => row.id);
+    const bigIds = (await all<{ id: string }>(db, 'select id from users')).map((row) => row.id);
     ids.splice(0, ids.length, ...bigIds);
     allAccounts.splice(0, allAccounts.length, ...taken);
     await new Promise<void>((done) => db.close(() => done()));

@@ -33,6 +33,8 @@ interface Shape {
   credentialFields: number;
 }
 
+const LEAF: Shape = { depth: 0, aliases: 0, credentialFields: 0 };
+
 const tooComplex = (message: string): GraphQLError =>
   new GraphQLError(message, {
     extensions: { code: 'GRAPHQL_VALIDATION_FAILED', infocode: 1022, info: 'QUERY_TOO_COMPLEX' },
@@ -47,7 +49,7 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
   const measuring = new Set<string>();
 
   const shapeOf = (selectionSet: SelectionSetNode): Shape => {
-    const shape: Shape = { depth: 0, aliases: 0, credentialFields: 0 };
+    const shape: Shape = { ...LEAF };
     const add = (inner: Shape, levels: number): void => {
       shape.depth = Math.max(shape.depth, inner.depth + levels);
       shape.aliases += inner.aliases;
@@ -57,12 +59,7 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
       if (selection.kind === Kind.FIELD) {
         if (selection.alias) shape.aliases += 1;
         if (CREDENTIAL_FIELDS.has(selection.name.value)) shape.credentialFields += 1;
-        add(
-          selection.selectionSet
-            ? shapeOf(selection.selectionSet)
-            : { depth: 0, aliases: 0, credentialFields: 0 },
-          1,
-        );
+        add(selection.selectionSet ? shapeOf(selection.selectionSet) : LEAF, 1);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         add(shapeOf(selection.selectionSet), 0);
       } else {
@@ -89,7 +86,7 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
       if (shape.credentialFields > QUERY_LIMITS.credentialFields) {
         context.reportError(
           tooComplex(
-            `An operation may hold at most ${QUERY_LIMITS.credentialFields} of login, register, changePassword and deleteAccount; this one holds ${shape.credentialFields}.`,
+            `An operation may hold at most ${QUERY_LIMITS.credentialFields} of ${[...CREDENTIAL_FIELDS].join(', ')}; this one holds ${shape.credentialFields}.`,
           ),
         );
       }

@@ -1,13 +1,13 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { addressKey, type RateLimits } from '../abuse/rate-limits';
+import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
 import { UUID_PATTERN } from '../db/ids';
 import {
   FieldViolation,
   InsufficientPermissions,
   InvalidInput,
-  type ErrorResult,
+  ErrorResult,
   MailboxOccupied,
   TooManyRequests,
   UserNotExist,
@@ -17,7 +17,7 @@ import {
 import { type Logger, safeError } from '../logger';
 import { type AccessTokens } from '../sessions/tokens';
 import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './inputs';
-import { type PasswordHasher } from './passwords';
+import { type PasswordCheck, type PasswordHasher } from './passwords';
 import { AuthPayload } from './results';
 import * as rules from './rules';
 import { findUserById } from './user.repository';
@@ -134,14 +134,10 @@ export class AccountService {
     // Wrong passwords are counted per account, from any address. An unknown identifier gets a
     // counter of its own, so with hidden existence it behaves exactly as a real account.
     const accountKey = user ? `user:${user.id}` : `unknown:${JSON.stringify(lookup)}`;
-    const byAccount = await this.limits.loginAccount.check(accountKey);
-    if (!byAccount.allowed) return new TooManyRequests(byAccount.retryAfter); // even if right
-
-    const check = await this.passwords.check(user?.passwordHash ?? (await this.decoy), password);
-    if (!user || !check.matches) {
-      await this.limits.loginAccount.hit(accountKey);
-      return new WrongPassword();
-    }
+    const hash = user?.passwordHash ?? (await this.decoy); // nothing matches the decoy
+    const check = await this.guardedCheck(this.limits.loginAccount, accountKey, hash, password);
+    if (check instanceof ErrorResult) return check;
+    if (!user) return new WrongPassword(); // the decoy matched: no password should, but never sign in
     await this.limits.loginAccount.reset(accountKey);
     if (check.outdated) {
       // Parameters were raised since this hash was made: upgrade it now that we hold the password.
@@ -292,16 +288,33 @@ export class AccountService {
   }
 
   /**
-   * A signed-in user proving their password (email change; password change and deletion later):
-   * wrong answers are limited per user, and while limited even the right one is refused.
+   * A signed-in user proving their password (email change; password change and deletion later).
    */
   private async checkPassword(user: User, password: string): Promise<ErrorResult | null> {
-    const key = `user:${user.id}`;
-    const limit = await this.limits.passwordCheck.check(key);
+    const check = await this.guardedCheck(
+      this.limits.passwordCheck,
+      `user:${user.id}`,
+      user.passwordHash,
+      password,
+    );
+    return check instanceof ErrorResult ? check : null;
+  }
+
+  /**
+   * Every password check behind a limit: wrong answers are counted under `key`, and while the
+   * key is limited even the right password is refused, so the limit tells an attacker nothing.
+   */
+  private async guardedCheck(
+    counter: Counter,
+    key: string,
+    hash: string,
+    password: string,
+  ): Promise<PasswordCheck | ErrorResult> {
+    const limit = await counter.check(key);
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
-    const check = await this.passwords.check(user.passwordHash, password);
-    if (check.matches) return null;
-    await this.limits.passwordCheck.hit(key);
+    const check = await this.passwords.check(hash, password);
+    if (check.matches) return check;
+    await counter.hit(key);
     return new WrongPassword();
   }
 

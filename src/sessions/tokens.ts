@@ -59,31 +59,23 @@ export class AccessTokens {
    * until it expires, and its signature and claims cannot have changed. Expiry is still checked on
    * each use; revocation is the session check's business, after this one.
    */
-  private readonly verified = new Map<string, AccessClaims & { expiresAt: number }>();
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
 
   async verify(token: string): Promise<Verified> {
     const known = this.verified.get(token);
     if (known) {
-      if (known.expiresAt > Date.now() / 1000) {
-        return {
-          ok: true,
-          claims: { userId: known.userId, sessionId: known.sessionId, issuedAt: known.issuedAt },
-        };
-      }
+      if (known.expiresAt > Date.now() / 1000) return { ok: true, claims: known.claims };
       this.verified.delete(token);
       return { ok: false, reason: 'expired' };
     }
     const result = await this.verifySignatureAndClaims(token);
-    if (result.ok) this.remember(token, result.claims, result.expiresAt);
-    return result.ok ? { ok: true, claims: result.claims } : result;
-  }
-
-  private remember(token: string, claims: AccessClaims, expiresAt: number): void {
+    if (!result.ok) return result;
     if (this.verified.size >= VERIFIED_CACHE_SIZE) {
       // Maps iterate in insertion order: drop the oldest entry.
       this.verified.delete(this.verified.keys().next().value!);
     }
-    this.verified.set(token, { ...claims, expiresAt });
+    this.verified.set(token, { claims: result.claims, expiresAt: result.expiresAt });
+    return { ok: true, claims: result.claims };
   }
 
   private async verifySignatureAndClaims(

@@ -1,4 +1,4 @@
-import { type EntityManager } from '@mikro-orm/core';
+import { type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type Lang, type InfoName } from './info/status';
 import { type Authentication } from './sessions/authentication';
 
@@ -22,4 +22,39 @@ export interface Context {
   readonly auth: Authentication;
   readonly client: ClientInfo;
   readonly failures: RecordedFailure[];
+}
+
+/**
+ * One request's unit of work, forked on first use. Requests that never touch the database (most
+ * failures, `infoCodes`, `__typename`) never pay for a fork.
+ */
+export class UnitOfWork {
+  private forked?: EntityManager;
+
+  constructor(private readonly orm: MikroORM) {}
+
+  get em(): EntityManager {
+    return (this.forked ??= this.orm.em.fork());
+  }
+}
+
+/**
+ * The context as a class: Apollo copies the context's own properties into a fresh object for
+ * each operation (`Object.assign`), which would call a getter defined on the object itself and
+ * fork the EntityManager up front. Here `em` lives on the prototype and the copy shares `unit`.
+ */
+export class RequestContext implements Context {
+  readonly failures: RecordedFailure[] = [];
+
+  constructor(
+    readonly requestId: string,
+    readonly lang: Lang,
+    readonly auth: Authentication,
+    readonly client: ClientInfo,
+    private readonly unit: UnitOfWork,
+  ) {}
+
+  get em(): EntityManager {
+    return this.unit.em;
+  }
 }

@@ -3,8 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { type EntityManager, type MikroORM } from '@mikro-orm/core';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { type MikroORM } from '@mikro-orm/core';
 import { type GraphQLFormattedError } from 'graphql';
 import { QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
 import { clientAddress, RateLimits } from './abuse/rate-limits';
@@ -12,7 +18,7 @@ import { AccountService } from './accounts/account.service';
 import { ensureAdmin } from './accounts/admin';
 import { PasswordHasher } from './accounts/passwords';
 import { type Config } from './config';
-import { type Context } from './context';
+import { type Context, RequestContext, UnitOfWork } from './context';
 import { openDatabase } from './db/orm';
 import { BodyTooLarge, readBody } from './http/body';
 import { playgroundPlugin } from './http/playground';
@@ -67,7 +73,7 @@ function refuse(
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openDatabase(config.database);
-  const passwords = new PasswordHasher(config.argon2);
+  const passwords = new PasswordHasher(config.argon2, config.hashConcurrency);
   const tokens = new AccessTokens(config.jwt);
   const limits = new RateLimits(config.rateLimits);
   if (!config.rateLimits.enabled) {
@@ -103,6 +109,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      // Apollo installs a cache-control plugin by default, and it wraps every resolver of the
+      // schema to read @cacheControl hints we never set; the rest report to Apollo's cloud.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       envelopePlugin(logger),
       config.playground ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
     ],
@@ -110,25 +122,17 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   await apollo.start();
 
   function contextFor(request: IncomingMessage, requestId: string, lang: Lang): Context {
-    let em: EntityManager | undefined;
-    const forkedEm = (): EntityManager => (em ??= orm.em.fork());
-    return {
-      requestId,
-      lang,
-      get em() {
-        return forkedEm();
-      },
-      auth: new Authentication(header(request, 'authorization'), tokens, forkedEm),
-      client: {
-        address: clientAddress(
-          request.socket.remoteAddress,
-          header(request, 'x-forwarded-for') ?? undefined,
-          config.trustProxy,
-        ),
-        userAgent: header(request, 'user-agent'),
-      },
-      failures: [],
+    const unit = new UnitOfWork(orm);
+    const auth = new Authentication(header(request, 'authorization'), tokens, () => unit.em);
+    const client = {
+      address: clientAddress(
+        request.socket.remoteAddress,
+        header(request, 'x-forwarded-for') ?? undefined,
+        config.trustProxy,
+      ),
+      userAgent: header(request, 'user-agent'),
     };
+    return new RequestContext(requestId, lang, auth, client, unit);
   }
 
   async function health(response: ServerResponse): Promise<void> {

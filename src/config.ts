@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 
 /** A configuration problem: start-up stops with this one-line message, which names the variable. */
 export class ConfigError extends Error {
@@ -48,6 +49,10 @@ export interface Config {
     accessTokenTtl: number; // seconds
   };
   argon2: Argon2Settings;
+  /** Password hashes computed at once; the rest wait their turn (each holds ARGON2_MEMORY_KIB). */
+  hashConcurrency: number;
+  /** libuv threadpool threads wanted: every database connection and every hash at once, plus two. */
+  threadpoolSize: number;
   admin: { email: string; password: string } | null;
   introspection: boolean;
   playground: boolean;
@@ -188,6 +193,9 @@ export function loadConfig(env: Env = process.env): Config {
     ),
   };
 
+  // More hashes at once than cores only adds memory and latency: each takes a core for its run.
+  const hashConcurrency = integer(env, 'PASSWORD_HASH_CONCURRENCY', availableParallelism(), 1, 64);
+
   const adminEmail = env.ADMIN_EMAIL?.trim();
   const adminPassword = env.ADMIN_PASSWORD;
   if (Boolean(adminEmail) !== Boolean(adminPassword)) {
@@ -206,6 +214,8 @@ export function loadConfig(env: Env = process.env): Config {
       accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
     },
     argon2,
+    hashConcurrency,
+    threadpoolSize: database.poolSize + hashConcurrency + 2,
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : null,
     introspection: flag(env, 'GRAPHQL_INTROSPECTION', !production),
     playground: flag(env, 'GRAPHQL_PLAYGROUND', !production),

@@ -14,6 +14,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // libuv reads UV_THREADPOOL_SIZE once, when its pool first starts, and nothing has used the
+  // pool yet: enough threads for every database connection and every hash at once.
+  process.env.UV_THREADPOOL_SIZE ??= String(config.threadpoolSize);
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, logger);
   await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));

@@ -1,5 +1,6 @@
 import * as argon2 from 'argon2';
 import { type Argon2Settings } from '../config';
+import { Semaphore } from '../util/semaphore';
 
 export interface PasswordCheck {
   matches: boolean;
@@ -10,17 +11,23 @@ export interface PasswordCheck {
 /** argon2id hashing at the configured parameters (never below OWASP's minimum, see config). */
 export class PasswordHasher {
   private readonly options: argon2.HashOptions;
+  private readonly turns: Semaphore;
 
-  constructor(settings: Argon2Settings) {
+  /**
+   * `concurrency` hashes run at once and the rest queue here, so hashing never takes every
+   * threadpool thread from the database and memory stays at concurrency × ARGON2_MEMORY_KIB.
+   */
+  constructor(settings: Argon2Settings, concurrency: number) {
     this.options = { type: argon2.argon2id, ...settings };
+    this.turns = new Semaphore(concurrency);
   }
 
   hash(password: string): Promise<string> {
-    return argon2.hash(password, this.options);
+    return this.turns.run(() => argon2.hash(password, this.options));
   }
 
   async check(hash: string, password: string): Promise<PasswordCheck> {
-    const matches = await argon2.verify(hash, password);
+    const matches = await this.turns.run(() => argon2.verify(hash, password));
     return { matches, outdated: matches && argon2.needsRehash(hash, this.options) };
   }
 }

@@ -4,6 +4,7 @@ import { defineConfig, SqliteDriver } from '@mikro-orm/sqlite';
 import { User } from '../accounts/user.entity';
 import { type Database } from '../config';
 import { sqliteMigrations } from '../migrations/sqlite';
+import { SingleWriterSqliteDriver } from './sqlite-driver';
 
 export const ENTITIES = [User];
 
@@ -25,6 +26,7 @@ const SQLITE_PRAGMAS = [
 export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver> {
   return defineConfig({
     dbName: file,
+    driver: SingleWriterSqliteDriver,
     entities: ENTITIES,
     extensions: [Migrator],
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },

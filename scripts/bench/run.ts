@@ -241,6 +241,9 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       PORT: '0',
       LOG_LEVEL: 'info',
+      ...(process.env.DATABASE_POOL_SIZE
+        ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }
+        : {}),
     });
     children.push(server.child);
     const url = `http://127.0.0.1:${server.port}/graphql`;
@@ -393,6 +396,12 @@ async function main(): Promise<void> {
     const rows: [string, string, string, boolean][] = [];
     const ratio = (label: string, value: number, target: number, detail: string) =>
       rows.push([label, `${value.toFixed(2)} (${detail})`, `>= ${target}`, value >= target]);
+    // Ceilings: the ratio an operation would reach if it cost nothing beyond A's request plus the
+    // raw SQLite statements it cannot avoid (one read; one read and one update), each at its own
+    // measured rate on this machine. Per-request costs add up on the one JavaScript thread.
+    const aCost = 1 / rps('A __typename, 50');
+    const readCeiling = aCost / (aCost + 1 / dReads);
+    const updateCeiling = 1 / dUpdates / (aCost + 1 / dReads + 1 / dUpdates);
     ratio(
       'A / H',
       rps('A __typename, 50') / rps('H hello, 50'),
@@ -403,19 +412,19 @@ async function main(): Promise<void> {
       'me / A, 50 connections',
       rps('me, 50') / rps('A __typename, 50'),
       0.5,
-      `${rps('me, 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}`,
+      `${rps('me, 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}; ceiling ${readCeiling.toFixed(2)}`,
     );
     ratio(
       'user(id) / A, 50 connections',
       rps('user(id), 50') / rps('A __typename, 50'),
       0.6,
-      `${rps('user(id), 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}`,
+      `${rps('user(id), 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}; ceiling ${readCeiling.toFixed(2)}`,
     );
     ratio(
       'updateProfile / D updates',
       best('updateProfile') / dUpdates,
       0.5,
-      `${best('updateProfile').toFixed(0)} / ${dUpdates.toFixed(0)}`,
+      `${best('updateProfile').toFixed(0)} / ${dUpdates.toFixed(0)}; ceiling ${updateCeiling.toFixed(2)}`,
     );
     ratio(
       'login / P',

@@ -26,13 +26,11 @@ describe('concurrent writes on SQLite', () => {
         ),
       ),
     );
-    const logins = users
-      .slice(0, 4)
-      .map((user) =>
-        server.request(LoginDocument, {
-          input: { account: user.account, password: user.password },
-        }),
-      );
+    const logins = users.slice(0, 4).map((user) =>
+      server.request(LoginDocument, {
+        input: { account: user.account, password: user.password },
+      }),
+    );
     const [updated, loggedIn] = await Promise.all([Promise.all(updates), Promise.all(logins)]);
 
     expect(updated.map(({ body }) => body.data?.updateProfile?.__typename)).toEqual(

@@ -135,7 +135,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     return new RequestContext(requestId, lang, auth, client, unit);
   }
 
-  async function health(response: ServerResponse): Promise<void> {
+  let draining = false;
+
+  /**
+   * `/health`: the process answers and so does its database. `/ready`: the same, and it is not
+   * shutting down, so a load balancer stops sending work the moment SIGTERM arrives.
+   */
+  async function probe(response: ServerResponse, readiness: boolean): Promise<void> {
+    if (readiness && draining) {
+      return sendJson(response, 503, { status: 'draining', database: 'up' });
+    }
     try {
       await orm.em.getConnection().execute('select 1');
       sendJson(response, 200, { status: 'ok', database: 'up' });
@@ -246,8 +255,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     let handled: Promise<void>;
     if (path === '/graphql') {
       handled = graphql(request, response, search, requestId, lang);
-    } else if (path === '/health' && (request.method === 'GET' || request.method === 'HEAD')) {
-      handled = health(response);
+    } else if (
+      (path === '/health' || path === '/ready') &&
+      (request.method === 'GET' || request.method === 'HEAD')
+    ) {
+      handled = probe(response, path === '/ready');
     } else {
       handled = Promise.resolve(
         sendJson(response, 404, {
@@ -288,6 +300,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     server,
     orm,
     async close() {
+      draining = true;
       await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
       await orm.close(true);
     },

@@ -14,6 +14,23 @@ describe('HTTP surface', () => {
     expect(await response.json()).toEqual({ status: 'ok', database: 'up' });
   });
 
+  it('GET /ready answers 200 while the database answers; both probes 503 once it does not', async () => {
+    const own = await startServer();
+    try {
+      const ready = await fetch(own.url.replace('/graphql', '/ready'));
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ok', database: 'up' });
+      await own.app.orm.close(true);
+      for (const path of ['/ready', '/health']) {
+        const response = await fetch(own.url.replace('/graphql', path));
+        expect(response.status).toBe(503);
+        expect(await response.json()).toEqual({ status: 'unavailable', database: 'down' });
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a browser opening /graphql gets a playground that loads nothing from elsewhere', async () => {
     const response = await fetch(server.url, {
       headers: { accept: 'text/html,application/xhtml+xml' },

@@ -2,6 +2,7 @@
 // Every loop is bounded in count; nothing leaves 127.0.0.1.
 import 'reflect-metadata';
 import fc from 'fast-check';
+import { sessionIdOf } from '../test/support/accounts';
 import { jwtAttacks } from '../test/support/jwt-attacks';
 import { startServer, TEST_JWT_SECRET, type TestServer } from '../test/support/server';
 
@@ -36,7 +37,13 @@ async function victim(server: TestServer) {
     },
   });
   const payload = body.data!.register!;
-  return { id: payload.user!.id, account: payload.user!.account, token: payload.accessToken! };
+  const token = payload.accessToken!;
+  return {
+    id: payload.user!.id,
+    account: payload.user!.account,
+    token,
+    sessionId: sessionIdOf(token),
+  };
 }
 
 /** Wrong-password logins for one account until the server stops checking them (bounded). */
@@ -103,7 +110,7 @@ async function main() {
   rows.push(['  answered with 5xx or 1023', String(failures)]);
 
   const target = await victim(open);
-  const { control, attacks } = await jwtAttacks(TEST_JWT_SECRET, target.id);
+  const { control, attacks } = await jwtAttacks(TEST_JWT_SECRET, target.id, target.sessionId);
   let rejected = 0;
   for (const attack of attacks) {
     const { body } = await call(open, ME, {}, { authorization: `Bearer ${attack.token}` });

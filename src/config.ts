@@ -48,6 +48,10 @@ export interface Config {
     audience: string;
     accessTokenTtl: number; // seconds
   };
+  sessions: {
+    refreshTokenTtl: number; // seconds
+    reuseInterval: number; // seconds; 0 is strict single use
+  };
   argon2: Argon2Settings;
   /** Password hashes computed at once; the rest wait their turn (each holds ARGON2_MEMORY_KIB). */
   hashConcurrency: number;
@@ -212,6 +216,14 @@ export function loadConfig(env: Env = process.env): Config {
       issuer: env.JWT_ISSUER?.trim() || 'account-api',
       audience: env.JWT_AUDIENCE?.trim() || 'account-api',
       accessTokenTtl: parseDuration('ACCESS_TOKEN_TTL', env.ACCESS_TOKEN_TTL || '15m'),
+    },
+    sessions: {
+      refreshTokenTtl: parseDuration('REFRESH_TOKEN_TTL', env.REFRESH_TOKEN_TTL || '30d'),
+      reuseInterval: parseDuration(
+        'REFRESH_TOKEN_REUSE_INTERVAL',
+        env.REFRESH_TOKEN_REUSE_INTERVAL || '10s',
+        true,
+      ),
     },
     argon2,
     hashConcurrency,

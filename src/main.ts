@@ -3,7 +3,8 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createApp } from './server';
 
-async function main(): Promise<void> {
+/** Starts the API as `npm start` does: reads the environment, listens, drains on SIGTERM. */
+export async function serve(): Promise<void> {
   let config;
   try {
     config = loadConfig();
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((error: unknown) => {
+/** The one line a failed start prints before the process exits with status 1. */
+export function failedToStart(error: unknown): never {
   const reason =
     error instanceof ConfigError
       ? error.message
@@ -53,4 +55,6 @@ main().catch((error: unknown) => {
         : String(error);
   process.stderr.write(`account-api: could not start: ${reason}\n`);
   process.exit(1);
-});
+}
+
+if (require.main === module) serve().catch(failedToStart);

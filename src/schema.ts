@@ -1,7 +1,11 @@
 import { type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { AccountResolver } from './accounts/account.resolver';
+import { AdminResolver } from './accounts/admin.resolver';
+import { AdminService } from './accounts/admin.service';
 import { type AccountService } from './accounts/account.service';
+import { SessionResolver } from './sessions/session.resolver';
+import { type Sessions } from './sessions/sessions';
 import {
   ErrorResultResolver,
   FieldViolationResolver,
@@ -10,6 +14,8 @@ import {
 
 export const RESOLVERS = [
   AccountResolver,
+  SessionResolver,
+  AdminResolver,
   InfoCodesResolver,
   ErrorResultResolver,
   FieldViolationResolver,
@@ -17,12 +23,15 @@ export const RESOLVERS = [
 
 export interface Services {
   accounts: AccountService;
+  sessions: Sessions;
 }
 
 /** The resolvers get their services from here; nothing is looked up by name at request time. */
 function containerFor(services: Services): ContainerType {
   const instances = new Map<unknown, unknown>([
     [AccountResolver, new AccountResolver(services.accounts)],
+    [SessionResolver, new SessionResolver(services.accounts, services.sessions)],
+    [AdminResolver, new AdminResolver(new AdminService())],
     [InfoCodesResolver, new InfoCodesResolver()],
     [ErrorResultResolver, new ErrorResultResolver()],
     [FieldViolationResolver, new FieldViolationResolver()],

@@ -12,7 +12,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { type MikroORM } from '@mikro-orm/core';
 import { type GraphQLFormattedError } from 'graphql';
-import { QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
+import { KnownOperationTypeRule, QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
 import { clientAddress, RateLimits } from './abuse/rate-limits';
 import { AccountService } from './accounts/account.service';
 import { ensureAdmin } from './accounts/admin';
@@ -21,13 +21,15 @@ import { type Config } from './config';
 import { type Context, RequestContext, UnitOfWork } from './context';
 import { openDatabase } from './db/orm';
 import { BodyTooLarge, readBody } from './http/body';
-import { playgroundPlugin } from './http/playground';
+import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
 import { envelopePlugin, formatError, localizeErrors, responseInfo } from './info/envelope';
 import { type InfoName, infocodeOf, type Lang } from './info/status';
 import { type Logger, safeError } from './logger';
 import { createSchema } from './schema';
 import { Authentication } from './sessions/authentication';
+import { RefreshTokenChain } from './sessions/refresh-tokens';
+import { Sessions, startSweeping } from './sessions/sessions';
 import { AccessTokens } from './sessions/tokens';
 
 export interface App {
@@ -79,17 +81,20 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   if (!config.rateLimits.enabled) {
     logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');
   }
-  const accounts = new AccountService(passwords, tokens, limits, logger, {
+  const sessions = new Sessions(new RefreshTokenChain(config.jwt.secret), config.sessions);
+  const accounts = new AccountService(passwords, tokens, sessions, limits, logger, {
     hideAccountExistence: config.hideAccountExistence,
   });
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
+  const sweeper = startSweeping(orm, sessions, logger);
 
-  const schema = await createSchema({ accounts });
+  const schema = await createSchema({ accounts, sessions });
   const server = createServer();
+  const playground = config.playground ? createPlayground() : null;
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
-    validationRules: [QueryLimitsRule],
+    validationRules: [KnownOperationTypeRule, QueryLimitsRule],
     parseOptions: { maxTokens: QUERY_LIMITS.tokens },
     // No "Did you mean …?" hints that map the schema for a stranger, in production.
     hideSchemaDetailsFromClientErrors: config.production,
@@ -116,7 +121,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       envelopePlugin(logger),
-      config.playground ? playgroundPlugin() : ApolloServerPluginLandingPageDisabled(),
+      playground ? playground.plugin() : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -141,7 +146,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
    * `/health`: the process answers and so does its database. `/ready`: the same, and it is not
    * shutting down, so a load balancer stops sending work the moment SIGTERM arrives.
    */
-  async function probe(response: ServerResponse, readiness: boolean): Promise<void> {
+  async function probe(
+    response: ServerResponse,
+    readiness: boolean,
+    requestId: string,
+  ): Promise<void> {
     if (readiness && draining) {
       return sendJson(response, 503, { status: 'draining', database: 'up' });
     }
@@ -149,7 +158,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await orm.em.getConnection().execute('select 1');
       sendJson(response, 200, { status: 'ok', database: 'up' });
     } catch (error) {
-      logger.warn({ err: safeError(error) }, 'health check: database does not answer');
+      logger.warn({ requestId, err: safeError(error) }, 'health check: database does not answer');
       sendJson(response, 503, { status: 'unavailable', database: 'down' });
     }
   }
@@ -243,39 +252,60 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     }
   }
 
+  // LOG_LEVEL=debug adds one line per request; decided once, so the hot path pays nothing.
+  const logRequests = logger.isLevelEnabled('debug');
+
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const requestId = randomUUID();
     response.setHeader('x-request-id', requestId);
+    if (logRequests) {
+      const started = performance.now();
+      response.once('finish', () =>
+        logger.debug(
+          {
+            requestId,
+            method: request.method,
+            path: request.url?.split('?')[0],
+            status: response.statusCode,
+            ms: Math.round((performance.now() - started) * 10) / 10,
+          },
+          'request',
+        ),
+      );
+    }
     const lang = languageOf(header(request, 'accept-language'));
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const search = queryAt === -1 ? '' : url.slice(queryAt + 1);
 
+    const readOnly = request.method === 'GET' || request.method === 'HEAD';
+    const notFound = (): void =>
+      sendJson(response, 404, {
+        errors: [
+          {
+            message: translate(lang, 'notFound.path'),
+            extensions: {
+              code: 'NOT_FOUND',
+              infocode: infocodeOf('INVALID_REQUEST'),
+              info: 'INVALID_REQUEST',
+            },
+          },
+        ],
+        extensions: { infocode: infocodeOf('INVALID_REQUEST'), info: 'INVALID_REQUEST' },
+      });
+
     let handled: Promise<void>;
     if (path === '/graphql') {
       handled = graphql(request, response, search, requestId, lang);
-    } else if (
-      (path === '/health' || path === '/ready') &&
-      (request.method === 'GET' || request.method === 'HEAD')
-    ) {
-      handled = probe(response, path === '/ready');
+    } else if ((path === '/health' || path === '/ready') && readOnly) {
+      handled = probe(response, path === '/ready', requestId);
+    } else if (playground && path.startsWith(PLAYGROUND_PATH) && readOnly) {
+      handled = playground
+        .serveAsset(path.slice(PLAYGROUND_PATH.length), request, response)
+        .then((found) => (found ? undefined : notFound()));
     } else {
-      handled = Promise.resolve(
-        sendJson(response, 404, {
-          errors: [
-            {
-              message: translate(lang, 'notFound.path'),
-              extensions: {
-                code: 'NOT_FOUND',
-                infocode: infocodeOf('INVALID_REQUEST'),
-                info: 'INVALID_REQUEST',
-              },
-            },
-          ],
-          extensions: { infocode: infocodeOf('INVALID_REQUEST'), info: 'INVALID_REQUEST' },
-        }),
-      );
+      handled = Promise.resolve(notFound());
     }
     handled.catch((error: unknown) => {
       logger.error({ requestId, err: safeError(error) }, 'request failed outside GraphQL');
@@ -301,6 +331,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     orm,
     async close() {
       draining = true;
+      clearInterval(sweeper);
       await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
       await orm.close(true);
     },

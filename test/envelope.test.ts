@@ -65,6 +65,16 @@ describe('E2: every errors[] entry carries infocode and info', () => {
     expect(body.errors![0]!.extensions).toMatchObject({ infocode: 1021, info: 'INVALID_REQUEST' });
     expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
   });
+
+  it('a subscription, which this API does not offer, is 1021 and nothing runs', async () => {
+    const { status, body } = await query('subscription { me { __typename } }', {});
+    expect(status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]!.message).toBe('This API has no subscription operations.');
+    expect(body.errors![0]!.extensions).toMatchObject({ infocode: 1021, info: 'INVALID_REQUEST' });
+    expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
 });
 
 describe('E3: top-level extensions name the first failure in document order', () => {

@@ -1,4 +1,9 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PLAYGROUND_DIR } from '../src/http/playground';
 import { startServer, type TestServer } from './support/server';
+
+const origin = (server: TestServer): string => new URL(server.url).origin;
 
 describe('HTTP surface', () => {
   let server: TestServer;
@@ -31,7 +36,7 @@ describe('HTTP surface', () => {
     }
   });
 
-  it('a browser opening /graphql gets a playground that loads nothing from elsewhere', async () => {
+  it('a browser opening /graphql gets GraphiQL, every file of it from this server', async () => {
     const response = await fetch(server.url, {
       headers: { accept: 'text/html,application/xhtml+xml' },
     });
@@ -39,10 +44,90 @@ describe('HTTP surface', () => {
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     const html = await response.text();
     expect(html).toContain('<title>Account API playground</title>');
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|@import|url\(/i);
-    expect(html).not.toMatch(/https?:\/\/(?!localhost)[a-z]/i);
-    for (const example of ['register', 'login', 'me', 'updateProfile', 'infoCodes']) {
-      expect(html).toContain(`<option value="${example}">`);
+    // No address of anywhere else, and the browser is told to load from nowhere else either.
+    expect(html).not.toMatch(/\/\/|@import|url\(/i);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    expect(csp?.split('; ')).toEqual(
+      expect.arrayContaining(["default-src 'none'", "script-src 'self'", "connect-src 'self'"]),
+    );
+    // The bundle's entry files, relative to /graphql, so they come from this origin.
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((match) => match[1]!)
+      .filter((url) => url !== 'data:,');
+    expect(assets).toEqual([
+      expect.stringMatching(/^playground\/app-\w+\.css$/),
+      expect.stringMatching(/^playground\/app-\w+\.js$/),
+    ]);
+    for (const asset of assets) {
+      const url = new URL(asset, server.url);
+      expect(url.origin).toBe(origin(server));
+      const file = await fetch(url);
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toBe(
+        asset.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8',
+      );
+      expect(file.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(file.headers.get('content-encoding')).toBe('gzip'); // fetch asks for it, and unzips
+      expect((await file.text()).length).toBeGreaterThan(1000);
+    }
+  });
+
+  it('sends the bundled files unzipped to clients that do not take gzip; nothing else is under /playground/', async () => {
+    const script = readdirSync(PLAYGROUND_DIR).find((name) => name.endsWith('.js'))!;
+    const url = `${origin(server)}/playground/${script}`;
+    const plain = await fetch(url, { headers: { 'accept-encoding': 'identity' } });
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(Number(plain.headers.get('content-length'))).toBe(
+      statSync(join(PLAYGROUND_DIR, script)).size,
+    );
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+
+    for (const path of [
+      '/playground/nothing.js',
+      `/playground/${script}.gz`,
+      '/playground/index.html',
+      '/playground/',
+      '/playground/%2e%2e%2fpackage.json',
+    ]) {
+      const response = await fetch(`${origin(server)}${path}`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({
+        extensions: { infocode: 1021, info: 'INVALID_REQUEST' },
+      });
+    }
+    const post = await fetch(url, { method: 'POST', body: '{}' });
+    expect(post.status).toBe(404);
+  });
+
+  it('LOG_LEVEL=debug logs one JSON line per request under its request id, and no secret', async () => {
+    const own = await startServer({ LOG_LEVEL: 'debug' });
+    try {
+      const response = await fetch(own.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer secret.token.text' },
+        body: JSON.stringify({
+          query:
+            'mutation { login(input: { email: "nobody@example.com", password: "hunter2 hunter2" }) { __typename } }',
+        }),
+      });
+      const requestId = response.headers.get('x-request-id');
+      await response.text();
+      await new Promise((settled) => setTimeout(settled, 20)); // 'finish' follows the last byte
+      expect(own.logs.filter((line) => line.requestId === requestId)).toEqual([
+        expect.objectContaining({
+          level: 20,
+          msg: 'request',
+          method: 'POST',
+          path: '/graphql',
+          status: 200,
+          ms: expect.any(Number) as unknown,
+        }),
+      ]);
+      expect(own.logText()).not.toMatch(/hunter2|secret\.token\.text/);
+    } finally {
+      await own.close();
     }
   });
 
@@ -58,6 +143,10 @@ describe('production posture', () => {
     try {
       const page = await fetch(server.url, { headers: { accept: 'text/html' } });
       expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+      const script = readdirSync(PLAYGROUND_DIR).find((name) => name.endsWith('.js'))!;
+      const asset = await fetch(`${origin(server)}/playground/${script}`);
+      expect(asset.status).toBe(404);
+      expect(await asset.json()).toMatchObject({ extensions: { infocode: 1021 } });
       const { body } = await server.post(
         JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
       );
@@ -79,6 +168,8 @@ describe('production posture', () => {
     try {
       const page = await fetch(server.url, { headers: { accept: 'text/html' } });
       expect(await page.text()).toContain('Account API playground');
+      const script = readdirSync(PLAYGROUND_DIR).find((name) => name.endsWith('.js'))!;
+      expect((await fetch(`${origin(server)}/playground/${script}`)).status).toBe(200);
       const { body } = await server.post(
         JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
       );

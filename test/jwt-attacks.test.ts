@@ -79,7 +79,7 @@ function claims(extra: Record<string, unknown> = {}): Record<string, unknown> {
     iss: 'account-api',
     aud: 'account-api',
     sub: alice.id,
-    sid: randomUUID(),
+    sid: alice.sessionId,
     jti: randomUUID(),
     iat: now(),
     exp: now() + 15 * 60,

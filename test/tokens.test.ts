@@ -41,7 +41,8 @@ function claimsFor(userId: string, { claims = {}, omit = [] }: Forgery = {}) {
     iss: 'account-api',
     aud: 'account-api',
     sub: userId,
-    sid: randomUUID(),
+    // The user's real session, so that only what a forgery changes differs from a real token.
+    sid: [alice, bob].find((user) => user.id === userId)?.sessionId ?? randomUUID(),
     jti: randomUUID(),
     iat: now(),
     exp: now() + 15 * 60,

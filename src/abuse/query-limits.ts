@@ -112,3 +112,21 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
 /** graphql-js's own message when the parser stops at maxTokens. */
 // (graphql 16 spells it "more that"; later versions may fix the typo.)
 export const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;
+
+/**
+ * graphql-js 16 validates a subscription against a schema without a Subscription type and only
+ * fails when executing it, as an unexpected error. It is a bad request (1021), so it is refused
+ * here, before anything runs.
+ */
+export const KnownOperationTypeRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
+  OperationDefinition(operation) {
+    if (!context.getSchema().getRootType(operation.operation)) {
+      context.reportError(
+        new GraphQLError(`This API has no ${operation.operation} operations.`, {
+          nodes: operation,
+        }),
+      );
+    }
+    return false;
+  },
+});

@@ -2,6 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'ty
 import { type Context } from '../context';
 import { AccountService } from './account.service';
 import { LoginInput, RegisterInput, UpdateProfileInput } from './inputs';
+import { ChangePasswordResult, DeleteAccountResult } from '../sessions/results';
 import { LoginResult, MeResult, RegisterResult, UpdateProfileResult, UserResult } from './results';
 import { User } from './user.entity';
 
@@ -35,6 +36,31 @@ export class AccountResolver {
     @Ctx() ctx: Context,
   ): Promise<typeof UpdateProfileResult> {
     return this.accounts.updateProfile(ctx, input, userId);
+  }
+
+  @Mutation(() => ChangePasswordResult, {
+    description:
+      'Signed in. Needs the current password. Ends every session of the caller, this one ' +
+      'included, and returns a fresh pair for a new session.',
+  })
+  changePassword(
+    @Arg('currentPassword', () => String) currentPassword: string,
+    @Arg('newPassword', () => String) newPassword: string,
+    @Ctx() ctx: Context,
+  ): Promise<typeof ChangePasswordResult> {
+    return this.accounts.changePassword(ctx, currentPassword, newPassword);
+  }
+
+  @Mutation(() => DeleteAccountResult, {
+    description:
+      "Signed in. Needs the password. Removes the caller's account and every session of it; " +
+      'the email may register again.',
+  })
+  deleteAccount(
+    @Arg('password', () => String) password: string,
+    @Ctx() ctx: Context,
+  ): Promise<typeof DeleteAccountResult> {
+    return this.accounts.deleteAccount(ctx, password);
   }
 
   @Query(() => MeResult, { description: 'Signed in. The caller.' })

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
@@ -13,8 +13,12 @@ import {
   UserNotExist,
   WrongPassword,
   AccountGenerationError,
+  InvalidToken,
+  TokenExpired,
 } from '../info/results';
 import { type Logger, safeError } from '../logger';
+import { AccountDeleted } from '../sessions/results';
+import { type Opened, type Sessions } from '../sessions/sessions';
 import { type AccessTokens } from '../sessions/tokens';
 import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './inputs';
 import { type PasswordCheck, type PasswordHasher } from './passwords';
@@ -62,6 +66,7 @@ export class AccountService {
   constructor(
     private readonly passwords: PasswordHasher,
     private readonly tokens: AccessTokens,
+    private readonly sessions: Sessions,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
     private readonly options: { hideAccountExistence: boolean },
@@ -165,12 +170,18 @@ export class AccountService {
 
     const violations = new rules.Violations();
     const changes: Partial<
-      Pick<User, 'username' | 'email' | 'emailNormalized' | 'avatar' | 'introduction'>
+      Pick<
+        User,
+        'username' | 'usernameFolded' | 'email' | 'emailNormalized' | 'avatar' | 'introduction'
+      >
     > = {};
     let emailChanges = false;
     if (input.username !== undefined) {
       const username = violations.take(rules.username(input.username));
-      if (username !== undefined) changes.username = username;
+      if (username !== undefined) {
+        changes.username = username;
+        changes.usernameFolded = rules.searchForm(username);
+      }
     }
     if (input.email !== undefined) {
       const email = violations.take(rules.email(input.email));
@@ -258,6 +269,7 @@ export class AccountService {
         {
           account: randomAccount(),
           username: values.username,
+          usernameFolded: rules.searchForm(values.username),
           email: values.email.address,
           emailNormalized: values.email.normalized,
           passwordHash,
@@ -288,7 +300,7 @@ export class AccountService {
   }
 
   /**
-   * A signed-in user proving their password (email change; password change and deletion later).
+   * A signed-in user proving their password: email change, changePassword, deleteAccount.
    */
   private async checkPassword(user: User, password: string): Promise<ErrorResult | null> {
     const check = await this.guardedCheck(
@@ -326,14 +338,85 @@ export class AccountService {
     return UUID_PATTERN.test(id) ? findUserById(em, id.toLowerCase()) : Promise.resolve(null);
   }
 
-  private async signIn(ctx: Context, user: User): Promise<AuthPayload> {
-    const { token, expiresIn } = await this.tokens.issue(user.id, randomUUID());
-    ctx.auth.signedIn(user);
+  /** A new session for the user, and its first pair of tokens. */
+  private async signIn(ctx: Context, user: User, em = ctx.em): Promise<AuthPayload> {
+    return this.payload(ctx, user, await this.sessions.open(em, user.id, ctx.client));
+  }
+
+  /** An access token for the session and the refresh token it came with. */
+  private async payload(ctx: Context, user: User, session: Opened): Promise<AuthPayload> {
+    const { token, expiresIn } = await this.tokens.issue(user.id, session.sessionId);
+    ctx.auth.signedIn(user, session.sessionId);
     return Object.assign(new AuthPayload(), {
       accessToken: token,
       tokenType: 'Bearer',
       expiresIn,
+      refreshToken: session.refreshToken,
+      refreshExpiresIn: session.refreshExpiresIn,
       user,
     });
+  }
+
+  /** Rotation with the reuse interval: see Sessions.refresh. */
+  async refresh(ctx: Context, refreshToken: string): Promise<AuthPayload | ErrorResult> {
+    const result = await this.sessions.refresh(ctx.em, refreshToken);
+    if (result.ok) return this.payload(ctx, result.user, result);
+    if (result.reason === 'expired') return new TokenExpired('refresh.expired');
+    if (result.reason === 'reused') {
+      // A retired refresh token came back: stolen, or a client that lost track. The session is
+      // over either way; this is worth a line in the log (never the token itself).
+      this.logger.warn(
+        { requestId: ctx.requestId, address: ctx.client.address },
+        'refresh token reused: session ended',
+      );
+      return new InvalidToken('refresh.reused');
+    }
+    return new InvalidToken('refresh.invalid');
+  }
+
+  /**
+   * The caller proves the current password; every session of theirs ends, this one included (its
+   * access tokens were issued before the change), and the caller gets a fresh session.
+   */
+  async changePassword(
+    ctx: Context,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<AuthPayload | ErrorResult> {
+    const caller = await ctx.auth.requireSession();
+    if (!(caller instanceof User)) return caller;
+    const violations = new rules.Violations();
+    const given = violations.take(rules.givenPassword(currentPassword, 'currentPassword'));
+    const chosen = violations.take(
+      rules.newPassword(
+        newPassword,
+        { email: caller.email, username: caller.username },
+        'newPassword',
+      ),
+    );
+    const rejected = invalid(violations);
+    if (rejected || given === undefined || chosen === undefined) return rejected!;
+    const wrong = await this.checkPassword(caller, given);
+    if (wrong) return wrong;
+    const passwordHash = await this.passwords.hash(chosen);
+    return ctx.em.transactional(async (em) => {
+      await em.nativeUpdate(User, { id: caller.id }, { passwordHash, updatedAt: new Date() });
+      caller.passwordHash = passwordHash;
+      await this.sessions.endAll(em, caller.id);
+      return this.signIn(ctx, caller, em);
+    });
+  }
+
+  /** The caller proves their password; the account and every session of it are removed. */
+  async deleteAccount(ctx: Context, password: string): Promise<AccountDeleted | ErrorResult> {
+    const caller = await ctx.auth.requireSession();
+    if (!(caller instanceof User)) return caller;
+    const given = rules.givenPassword(password);
+    if (!given.ok) return new WrongPassword(); // blank: it cannot be the password
+    const wrong = await this.checkPassword(caller, given.value);
+    if (wrong) return wrong;
+    // Sessions go with the user (ON DELETE CASCADE); the email is free again at once.
+    await ctx.em.nativeDelete(User, { id: caller.id });
+    return new AccountDeleted(caller.id);
   }
 }

@@ -1,6 +1,6 @@
 import * as argon2 from 'argon2';
 import { type Argon2Settings } from '../config';
-import { Semaphore } from '../util/semaphore';
+import { Semaphore } from '../semaphore';
 
 export interface PasswordCheck {
   matches: boolean;

@@ -26,6 +26,15 @@ export class AuthPayload {
   @Field(() => Int, { description: 'Seconds until accessToken expires.' })
   expiresIn!: number;
 
+  @Field(() => String, {
+    description:
+      'Opaque; shown once. Trade it for a new pair with refreshToken before refreshExpiresIn.',
+  })
+  refreshToken!: string;
+
+  @Field(() => Int, { description: 'Seconds until refreshToken expires if it is not used.' })
+  refreshExpiresIn!: number;
+
   @Field(() => User)
   user!: User;
 }
@@ -70,4 +79,49 @@ export const UserResult = resultUnion(
   'UserResult',
   'The user looked up, or why there is none.',
   () => [User, InvalidInput, UserNotExist] as const,
+);
+
+@ObjectType({ description: 'One user in a page of users, with the cursor that points at it.' })
+export class UserEdge {
+  @Field(() => String, { description: 'Opaque: pass as after to get the users after this one.' })
+  cursor!: string;
+
+  @Field(() => User)
+  node!: User;
+}
+
+@ObjectType({ description: 'Where a page of users ends.' })
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'The last cursor of this page.' })
+  endCursor!: string | null;
+}
+
+@ObjectType({
+  description: 'A page of users, oldest account first; the order is stable as users are added.',
+})
+export class UserConnection {
+  @Field(() => [UserEdge])
+  edges!: UserEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many users match the search, on every page.' })
+  totalCount!: number;
+}
+
+export const UsersResult = resultUnion(
+  'UsersResult',
+  'A page of users, or why it cannot be read.',
+  () =>
+    [UserConnection, InvalidInput, InsufficientPermissions, TokenExpired, InvalidToken] as const,
+);
+
+export const SetRoleResult = resultUnion(
+  'SetRoleResult',
+  'The user with their new role, or why it did not change.',
+  () => [User, InsufficientPermissions, UserNotExist, TokenExpired, InvalidToken] as const,
 );

@@ -57,6 +57,11 @@ export function username(raw: string | null | undefined, field = 'username'): Ch
   return ok(value);
 }
 
+/** The form prefix search compares: NFKC, then lower case in every script. */
+export function searchForm(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
 // WHATWG HTML, "valid e-mail address" (the rule of <input type=email>).
 const EMAIL =
   /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;

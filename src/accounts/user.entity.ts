@@ -34,6 +34,10 @@ export class User {
   @Property({ type: 'string', length: 32 })
   username!: string;
 
+  /** The username in lower case (every script, unlike SQL lower()): what `users(search)` matches. */
+  @Property({ type: 'string', length: 32, hidden: true })
+  usernameFolded!: string;
+
   /** As the user typed it. Exposed through UserResolver.email, which hides it from others. */
   @Property({ type: 'string', length: 254 })
   email!: string;

@@ -2,11 +2,12 @@ import { type Options, MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, SqliteDriver } from '@mikro-orm/sqlite';
 import { User } from '../accounts/user.entity';
+import { Session } from '../sessions/session.entity';
 import { type Database } from '../config';
 import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
 
-export const ENTITIES = [User];
+export const ENTITIES = [User, Session];
 
 interface SqliteConnection {
   exec(sql: string, callback: (error: Error | null) => void): void;
@@ -53,14 +54,25 @@ export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver>
   });
 }
 
-/** Connects and applies pending migrations; never drops or auto-updates the schema. */
-export async function openDatabase(database: Database): Promise<MikroORM> {
+/** Applies the migrations the database has not seen yet; returns their names, oldest first. */
+export async function migrate(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((migration) => migration.name);
+}
+
+/** Connects, and nothing more. */
+export async function connect(database: Database): Promise<MikroORM> {
   if (database.dialect !== 'sqlite') {
     throw new Error('PostgreSQL support is not built yet; use DATABASE_URL=sqlite:PATH');
   }
-  const orm = await MikroORM.init(sqliteOptions(database.file, database.poolSize));
+  return MikroORM.init(sqliteOptions(database.file, database.poolSize));
+}
+
+/** Connects and applies pending migrations; never drops or auto-updates the schema. */
+export async function openDatabase(database: Database): Promise<MikroORM> {
+  const orm = await connect(database);
   try {
-    await orm.getMigrator().up();
+    await migrate(orm);
   } catch (error) {
     await orm.close(true);
     throw error;

@@ -6,7 +6,7 @@ import {
   SqlitePlatform,
   type Transaction,
 } from '@mikro-orm/sqlite';
-import { type Release, Semaphore } from '../util/semaphore';
+import { type Release, Semaphore } from '../semaphore';
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 

@@ -1,137 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
 import { type ApolloServerPlugin } from '@apollo/server';
 
-const EXAMPLES: Record<string, { query: string; variables: string }> = {
-  register: {
-    query: `mutation Register($input: RegisterInput!) {
-  register(input: $input) {
-    __typename
-    ... on AuthPayload { accessToken expiresIn user { id account username email } }
-    ... on InvalidInput { infocode info message violations { field infocode message } }
-    ... on ErrorResult { infocode info message }
-  }
-}`,
-    variables: `{ "input": { "username": "Ada Lovelace", "email": "ada@example.com", "password": "analytical engine" } }`,
-  },
-  login: {
-    query: `mutation Login($input: LoginInput!) {
-  login(input: $input) {
-    __typename
-    ... on AuthPayload { accessToken expiresIn user { id account username } }
-    ... on ErrorResult { infocode info message }
-  }
-}`,
-    variables: `{ "input": { "email": "ada@example.com", "password": "analytical engine" } }`,
-  },
-  me: {
-    query: `query Me {
-  me {
-    __typename
-    ... on User { id account username email avatar introduction role createdAt }
-    ... on ErrorResult { infocode info message }
-  }
-}`,
-    variables: '{}',
-  },
-  updateProfile: {
-    query: `mutation UpdateProfile($input: UpdateProfileInput!) {
-  updateProfile(input: $input) {
-    __typename
-    ... on User { id username avatar introduction updatedAt }
-    ... on ErrorResult { infocode info message }
-  }
-}`,
-    variables: `{ "input": { "introduction": "First programmer." } }`,
-  },
-  infoCodes: {
-    query: `query InfoCodes {
-  infoCodes { infocode info description remedy }
-}`,
-    variables: '{}',
-  },
+/**
+ * Where `npm run build` puts the bundled GraphiQL (scripts/build-playground.ts): the same folder
+ * whether this file runs from src/http (tsx, jest) or from dist/http.
+ */
+export const PLAYGROUND_DIR = join(__dirname, '..', '..', 'dist', 'playground');
+export const PLAYGROUND_INDEX = 'index.html';
+
+/** The URL path of the bundled files; index.html names them relative to /graphql. */
+export const PLAYGROUND_PATH = '/playground/';
+
+/** The types of file the build writes. Each also has a gzipped copy beside it (`.gz`). */
+export const PLAYGROUND_CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
 };
 
-/**
- * A small, self-contained playground: no script, font or style is loaded from anywhere else, so
- * it works on a machine with no internet. (A full GraphiQL build replaces it in a later issue.)
- */
-export const PLAYGROUND_HTML = `<!doctype html>
+const NOT_BUILT = `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Account API playground</title>
-<style>
-  body { font: 14px system-ui, sans-serif; margin: 0; display: grid; grid-template-rows: auto 1fr; height: 100vh; }
-  header { padding: 8px 12px; background: #1f2937; color: #f9fafb; display: flex; gap: 8px; align-items: center; }
-  header h1 { font-size: 15px; margin: 0 12px 0 0; }
-  main { display: grid; grid-template-columns: 1fr 1fr; gap: 8px; padding: 8px; min-height: 0; }
-  section { display: flex; flex-direction: column; gap: 4px; min-height: 0; }
-  label { font-weight: 600; }
-  textarea, pre { font: 13px ui-monospace, monospace; border: 1px solid #d1d5db; border-radius: 4px; padding: 6px; margin: 0; }
-  textarea { resize: vertical; }
-  #query { flex: 1; min-height: 200px; }
-  #result { flex: 1; overflow: auto; background: #f9fafb; white-space: pre-wrap; }
-  button { padding: 6px 14px; font-weight: 600; cursor: pointer; }
-</style>
-</head>
-<body>
-<header>
-  <h1>Account API</h1>
-  <label for="example">Example</label>
-  <select id="example">${Object.keys(EXAMPLES)
-    .map((name) => `<option value="${name}">${name}</option>`)
-    .join('')}</select>
-  <button id="run" type="button">Run ▶</button>
-</header>
-<main>
-  <section>
-    <label for="query">Operation</label>
-    <textarea id="query" spellcheck="false"></textarea>
-    <label for="variables">Variables (JSON)</label>
-    <textarea id="variables" rows="4" spellcheck="false"></textarea>
-    <label for="headers">Headers (JSON)</label>
-    <textarea id="headers" rows="3" spellcheck="false">{ "Authorization": "Bearer " }</textarea>
-  </section>
-  <section>
-    <label for="result">Response</label>
-    <pre id="result" aria-live="polite"></pre>
-  </section>
-</main>
-<script>
-  const examples = ${JSON.stringify(EXAMPLES).replace(/</g, '\\u003c')};
-  const $ = (id) => document.getElementById(id);
-  function load(name) { $('query').value = examples[name].query; $('variables').value = examples[name].variables; }
-  $('example').addEventListener('change', (event) => load(event.target.value));
-  $('run').addEventListener('click', async () => {
-    let variables, headers;
-    try { variables = JSON.parse($('variables').value || '{}'); headers = JSON.parse($('headers').value || '{}'); }
-    catch (error) { $('result').textContent = 'Variables and headers must be JSON: ' + error.message; return; }
-    for (const [name, value] of Object.entries(headers)) {
-      if (name.toLowerCase() === 'authorization' && String(value).trim() === 'Bearer') delete headers[name];
-    }
-    const response = await fetch(location.pathname, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ query: $('query').value, variables }),
-    });
-    const body = await response.json();
-    $('result').textContent = JSON.stringify(body, null, 2);
-    const token = body && body.data && Object.values(body.data).map((v) => v && v.accessToken).find(Boolean);
-    if (token) $('headers').value = JSON.stringify({ Authorization: 'Bearer ' + token }, null, 1);
-  });
-  load('register');
-</script>
-</body>
+<head><meta charset="utf-8"><title>Account API playground</title></head>
+<body><p>The playground is not built. Run <code>npm run build</code> and reload.</p></body>
 </html>
 `;
 
-/** Serves the playground on GET /graphql to browsers (Apollo's landing-page hook). */
-export function playgroundPlugin(): ApolloServerPlugin {
+/** True unless the client refuses gzip (`Accept-Encoding` without it, or with q=0). */
+function acceptsGzip(request: IncomingMessage): boolean {
+  for (const entry of (request.headers['accept-encoding'] ?? '').split(',')) {
+    const [coding, ...params] = entry.split(';').map((part) => part.trim().toLowerCase());
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.find((param) => param.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
+export interface Playground {
+  /** Answers GET /graphql from a browser with the page (Apollo's landing-page hook). */
+  plugin(): ApolloServerPlugin;
+  /** Sends the bundled file `name` (the path after /playground/); false when there is none. */
+  serveAsset(name: string, request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+}
+
+/**
+ * GraphiQL, bundled at build time: nothing on the page comes from anywhere but this server.
+ * Files are read on each request, so a rebuild needs no restart.
+ */
+export function createPlayground(dir = PLAYGROUND_DIR): Playground {
+  async function page(): Promise<string> {
+    try {
+      return await readFile(join(dir, PLAYGROUND_INDEX), 'utf8');
+    } catch {
+      return NOT_BUILT;
+    }
+  }
+
   return {
-    serverWillStart() {
-      return Promise.resolve({
-        renderLandingPage: () => Promise.resolve({ html: PLAYGROUND_HTML }),
+    plugin() {
+      return {
+        serverWillStart() {
+          return Promise.resolve({ renderLandingPage: () => Promise.resolve({ html: page }) });
+        },
+      };
+    },
+
+    async serveAsset(name, request, response) {
+      const type = PLAYGROUND_CONTENT_TYPES[extname(name)];
+      // A plain file name of a type we bundle: no folders, so nothing outside `dir` is reachable.
+      if (!type || !/^[\w.-]+$/.test(name)) return false;
+      const gzip = acceptsGzip(request);
+      let body: Buffer;
+      try {
+        body = await readFile(join(dir, gzip ? `${name}.gz` : name));
+      } catch {
+        return false;
+      }
+      response.writeHead(200, {
+        'content-type': type,
+        'content-length': body.length,
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+        vary: 'accept-encoding',
+        // The name holds a hash of the content, so a browser may keep the file for good.
+        'cache-control': 'public, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
       });
+      response.end(request.method === 'HEAD' ? undefined : body);
+      return true;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { type EntityManager } from '@mikro-orm/core';
 import { User, Role } from '../accounts/user.entity';
-import { findUserById } from '../accounts/user.repository';
 import { type ErrorResult, InvalidToken, TokenExpired, UserNotExist } from '../info/results';
+import { findSignedIn } from './sessions';
 import { type AccessTokens } from './tokens';
 
 export type AuthFailure = ErrorResult; // TokenExpired | InvalidToken | UserNotExist
@@ -9,12 +9,14 @@ export type AuthFailure = ErrorResult; // TokenExpired | InvalidToken | UserNotE
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
- * Who is calling, decided at most once per request and only when a field asks. The user is read
- * fresh from the database each request, so a role change bites on the next request.
+ * Who is calling, decided at most once per request and only when a field asks. The user and
+ * their session are read fresh from the database each request (one query), so a role change, a
+ * logout or a revocation bites on the next request.
  */
 export class Authentication {
   private verdict?: Promise<User | AuthFailure>;
   private current: User | null = null;
+  private session: string | null = null;
 
   constructor(
     private readonly authorization: string | null,
@@ -35,10 +37,25 @@ export class Authentication {
     return result instanceof User ? result : null;
   }
 
+  /**
+   * For operations whose result has no UserNotExist: a token whose user is gone is as good as
+   * revoked there (1010), since their sessions went with them.
+   */
+  async requireSession(): Promise<User | AuthFailure> {
+    const result = await this.require();
+    return result instanceof UserNotExist ? new InvalidToken('token.sessionEnded') : result;
+  }
+
   /** After login or registration the response speaks to that user (their email is theirs to see). */
-  signedIn(user: User): void {
+  signedIn(user: User, sessionId: string): void {
     this.current = user;
+    this.session = sessionId;
     this.verdict = Promise.resolve(user);
+  }
+
+  /** The session the caller's token belongs to, once require() resolved to a user. */
+  get sessionId(): string | null {
+    return this.session;
   }
 
   /** The caller as far as it is known yet: set once require()/optional() resolved to a user. */
@@ -58,9 +75,12 @@ export class Authentication {
     const verified = await this.tokens.verify(match[1]!);
     if (!verified.ok)
       return verified.reason === 'expired' ? new TokenExpired() : new InvalidToken();
-    const user = await findUserById(this.em(), verified.claims.userId);
-    if (!user) return new UserNotExist();
-    this.current = user;
-    return user;
+    const { userId, sessionId } = verified.claims;
+    const signed = await findSignedIn(this.em(), userId, sessionId);
+    if (!signed) return new UserNotExist();
+    if (!signed.sessionLive) return new InvalidToken('token.sessionEnded');
+    this.current = signed.user;
+    this.session = sessionId;
+    return signed.user;
   }
 }

@@ -9,6 +9,17 @@ export interface Registered {
   password: string;
   username: string;
   token: string;
+  refreshToken: string;
+  /** The session the tokens belong to (the access token's sid claim). */
+  sessionId: string;
+}
+
+/** The sid claim of an access token: the session it belongs to. */
+export function sessionIdOf(accessToken: string): string {
+  const payload = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as {
+    sid: string;
+  };
+  return payload.sid;
 }
 
 /** Registers a user with valid, unique details (overridable) and returns what a client would keep. */
@@ -35,5 +46,7 @@ export async function registerUser(
     password: input.password,
     username: result.user.username,
     token: result.accessToken,
+    refreshToken: result.refreshToken,
+    sessionId: sessionIdOf(result.accessToken),
   };
 }

@@ -10,11 +10,13 @@ const encode = (value: unknown): string => base64url.encode(JSON.stringify(value
 
 /**
  * Tokens an attacker would try against a server whose HS256 secret is `secret`, for the user
- * `userId`. Each must be refused (1010); `control` is a correct token that must be accepted.
+ * `userId` in their live session `sessionId`. Each must be refused (1010); `control` is a correct
+ * token that must be accepted.
  */
 export async function jwtAttacks(
   secret: string,
   userId: string,
+  sessionId: string,
   claims: { issuer?: string; audience?: string } = {},
 ): Promise<{ control: string; attacks: Attack[] }> {
   const key = new TextEncoder().encode(secret);
@@ -25,7 +27,7 @@ export async function jwtAttacks(
     iss: issuer,
     aud: audience,
     sub: userId,
-    sid: randomUUID(),
+    sid: sessionId,
     iat: now,
     exp: now + 600,
   };

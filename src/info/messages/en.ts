@@ -33,6 +33,17 @@ export const en = {
   'token.invalid': 'The access token is malformed, forged or revoked.',
   'token.expired': 'The access token has expired.',
   'permission.otherProfile': "Only an admin may change another user's profile.",
+  'token.sessionEnded':
+    'The session of this access token has ended (logout, revocation, password change or deletion). Log in again.',
+  'refresh.invalid': 'The refresh token is malformed or unknown.',
+  'refresh.reused':
+    'This refresh token was already replaced: the session has been ended to protect the account. Log in again.',
+  'refresh.expired': 'The refresh token has expired. Log in again.',
+  'permission.admin': 'Only an admin may do this.',
+  'permission.lastAdmin': 'The last admin cannot be demoted; promote another user first.',
+  'users.first': 'first must be between 1 and 100.',
+  'users.after': 'after is not a cursor this API gave out.',
+  'users.search': 'search may be at most 254 characters long.',
   'request.invalid': 'The request is not a valid GraphQL request: {detail}',
   'request.bodyTooLarge': 'The request body is larger than {max} bytes.',
   'request.batch':

@@ -1,7 +1,11 @@
 import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261125005835 } from './Migration20261125005835_users';
+import { Migration20261125025707 } from './Migration20261125025707_sessions';
+import { Migration20261125032605 } from './Migration20261125032605_username_folded';
 
 /** Every SQLite migration, in order. Listed here rather than globbed so compiled builds find them. */
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261125005835_users', class: Migration20261125005835 },
+  { name: 'Migration20261125025707_sessions', class: Migration20261125025707 },
+  { name: 'Migration20261125032605_username_folded', class: Migration20261125032605 },
 ];

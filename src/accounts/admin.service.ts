@@ -1,0 +1,105 @@
+import { type SqlEntityManager } from '@mikro-orm/sqlite';
+import { type Context } from '../context';
+import { UUID_PATTERN } from '../db/ids';
+import {
+  type ErrorResult,
+  FieldViolation,
+  InsufficientPermissions,
+  InvalidInput,
+  UserNotExist,
+} from '../info/results';
+import { PageInfo, UserConnection, UserEdge } from './results';
+import { changeRole } from './roles';
+import { searchForm } from './rules';
+import { type Role, Role as Roles, User } from './user.entity';
+
+const CURSOR_PREFIX = 'user:';
+const SEARCH_MAX = 254;
+
+/** Cursors are opaque to clients: the position (a user id, which sorts by creation) encoded. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(CURSOR_PREFIX + id).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  return UUID_PATTERN.test(id) && encodeCursor(id) === cursor ? id : null;
+}
+
+/** `prefix%` for LIKE, with LIKE's own wildcards in the prefix taken literally. */
+function startsWith(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Admin-only operations: the user directory and roles. */
+export class AdminService {
+  async users(
+    ctx: Context,
+    first: number | null,
+    after: string | null | undefined,
+    search: string | null | undefined,
+  ): Promise<UserConnection | ErrorResult> {
+    const caller = await ctx.auth.requireSession();
+    if (!(caller instanceof User)) return caller;
+    if (caller.role !== Roles.ADMIN) return new InsufficientPermissions('permission.admin');
+
+    const violations: FieldViolation[] = [];
+    const size = first ?? 0; // an explicit null is as invalid as 0
+    if (!Number.isInteger(size) || size < 1 || size > 100) {
+      violations.push(new FieldViolation('first', 'MISSING_REQUIRED_PARAMS', 'users.first'));
+    }
+    const afterId = after ? decodeCursor(after) : null;
+    if (after && !afterId) {
+      violations.push(new FieldViolation('after', 'MISSING_REQUIRED_PARAMS', 'users.after'));
+    }
+    const term = searchForm(search ?? '').trim();
+    if (term.length > SEARCH_MAX) {
+      violations.push(new FieldViolation('search', 'MISSING_REQUIRED_PARAMS', 'users.search'));
+    }
+    const [firstViolation, ...rest] = violations;
+    if (firstViolation) return new InvalidInput([firstViolation, ...rest]);
+
+    const em = ctx.em as SqlEntityManager;
+    const matching = em.createQueryBuilder(User);
+    if (term) {
+      const pattern = startsWith(term);
+      matching.where(
+        "(username_folded like ? escape '\\' or email_normalized like ? escape '\\' or account like ? escape '\\')",
+        [pattern, pattern, pattern],
+      );
+    }
+    const totalCount = await matching.clone().getCount();
+    const page = matching.clone();
+    if (afterId) page.andWhere({ id: { $gt: afterId } });
+    const found = await page
+      .orderBy({ id: 'asc' })
+      .limit(size + 1)
+      .getResultList();
+
+    const users = found.slice(0, size);
+    const edges = users.map((node) =>
+      Object.assign(new UserEdge(), { cursor: encodeCursor(node.id), node }),
+    );
+    return Object.assign(new UserConnection(), {
+      edges,
+      pageInfo: Object.assign(new PageInfo(), {
+        hasNextPage: found.length > size,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      }),
+      totalCount,
+    });
+  }
+
+  async setRole(ctx: Context, userId: string, role: Role): Promise<User | ErrorResult> {
+    const caller = await ctx.auth.requireSession();
+    if (!(caller instanceof User)) return caller;
+    if (caller.role !== Roles.ADMIN) return new InsufficientPermissions('permission.admin');
+    if (!UUID_PATTERN.test(userId)) return new UserNotExist();
+    const change = await changeRole(ctx.em, userId.toLowerCase(), role);
+    if (change.ok) return change.user;
+    return change.reason === 'last-admin'
+      ? new InsufficientPermissions('permission.lastAdmin')
+      : new UserNotExist();
+  }
+}

@@ -1,0 +1,35 @@
+import { type EntityManager } from '@mikro-orm/core';
+import { type SqlEntityManager } from '@mikro-orm/sqlite';
+import { Role, User } from './user.entity';
+
+export type RoleChange =
+  { ok: true; user: User; changed: boolean } | { ok: false; reason: 'not-found' | 'last-admin' };
+
+/**
+ * Gives a user a role. The last admin cannot be demoted: the check and the change are one
+ * statement, so two admins demoting each other at the same moment cannot leave none (SQLite runs
+ * one writer at a time; see src/db/sqlite-driver.ts).
+ */
+export async function changeRole(
+  em: EntityManager,
+  userId: string,
+  role: Role,
+): Promise<RoleChange> {
+  const before = await em.findOne(User, { id: userId });
+  if (!before) return { ok: false, reason: 'not-found' };
+  if (before.role === role) return { ok: true, user: before, changed: false };
+  const qb = (em as SqlEntityManager)
+    .createQueryBuilder(User)
+    .update({ role, updatedAt: new Date() })
+    .where({ id: userId });
+  if (role !== Role.ADMIN) {
+    qb.andWhere(`(select count(*) from users where role = ?) > 1`, [Role.ADMIN]);
+  }
+  const result = await qb.execute('run');
+  if (result.affectedRows === 0) {
+    const still = await em.findOne(User, { id: userId }, { refresh: true });
+    return still ? { ok: false, reason: 'last-admin' } : { ok: false, reason: 'not-found' };
+  }
+  const user = await em.findOneOrFail(User, { id: userId }, { refresh: true });
+  return { ok: true, user, changed: true };
+}

@@ -1,0 +1,230 @@
+import { type EntityDictionary, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { type ClientInfo } from '../context';
+import { User } from '../accounts/user.entity';
+import { type Logger, safeError } from '../logger';
+import {
+  formatRefreshToken,
+  hashSecret,
+  parseRefreshToken,
+  type RefreshTokenChain,
+  sameHash,
+} from './refresh-tokens';
+import { Session } from './session.entity';
+
+export interface SessionSettings {
+  /** Seconds a session lives after it was opened or last refreshed (REFRESH_TOKEN_TTL). */
+  refreshTokenTtl: number;
+  /** Seconds a retired refresh token still gets its successor (REFRESH_TOKEN_REUSE_INTERVAL). */
+  reuseInterval: number;
+}
+
+export interface Opened {
+  sessionId: string;
+  refreshToken: string;
+  refreshExpiresIn: number;
+}
+
+export type Refreshed =
+  ({ ok: true; user: User } & Opened) | { ok: false; reason: 'invalid' | 'expired' | 'reused' };
+
+/** The caller of an authenticated request, read in one query with their session. */
+export type Signed = { user: User; sessionLive: boolean } | null;
+
+/** The longest chain of retired tokens followed to recognise reuse (about 1 ms per 500 steps). */
+const MOST_STEPS_BACK = 5000;
+/** Expired sessions are kept this long after expiry, so their refresh tokens answer 1009. */
+export const EXPIRED_KEPT_MS = 24 * 3600 * 1000;
+
+const USER_AGENT_MAX = 512;
+
+/** Sessions: opened at sign-in, refreshed with rotation and a reuse interval, ended on request. */
+export class Sessions {
+  constructor(
+    private readonly chain: RefreshTokenChain,
+    private readonly settings: SessionSettings,
+  ) {}
+
+  async open(em: EntityManager, userId: string, client: ClientInfo): Promise<Opened> {
+    const secret = this.chain.first();
+    const now = new Date();
+    const session = em.create(Session, {
+      user: em.getReference(User, userId),
+      currentHash: hashSecret(secret),
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: this.expiryFrom(now),
+      address: client.address || null,
+      userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+    });
+    await em.insert(Session, session);
+    return this.opened(session.id, secret);
+  }
+
+  /**
+   * Rotation. The current token gets a new successor; a retired one gets the same successor
+   * again while within the reuse interval and that successor is unused; anything else of the
+   * session's chain is reuse, which ends the session.
+   */
+  async refresh(em: EntityManager, text: string): Promise<Refreshed> {
+    const token = parseRefreshToken(text);
+    if (!token) return { ok: false, reason: 'invalid' };
+    const { sessionId, secret } = token;
+    const presented = hashSecret(secret);
+    // A second look is needed only when another request rotated the same token in between.
+    for (let look = 0; look < 3; look++) {
+      const session = await em.findOne(
+        Session,
+        { id: sessionId },
+        { populate: ['user'], refresh: true },
+      );
+      if (!session) return { ok: false, reason: 'invalid' };
+      const now = new Date();
+      if (session.expiresAt <= now) {
+        // 1009 only for a token of this session's chain: a forgery learns nothing from it.
+        const ours =
+          sameHash(presented, session.currentHash) ||
+          (session.previousHash !== null && sameHash(presented, session.previousHash)) ||
+          this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !==
+            null;
+        return { ok: false, reason: ours ? 'expired' : 'invalid' };
+      }
+
+      if (sameHash(presented, session.currentHash)) {
+        const next = this.chain.successor(sessionId, secret);
+        const rotated = await em.nativeUpdate(
+          Session,
+          { id: sessionId, currentHash: session.currentHash },
+          {
+            previousHash: presented,
+            currentHash: hashSecret(next),
+            rotatedAt: now,
+            generation: session.generation + 1,
+            lastUsedAt: now,
+            expiresAt: this.expiryFrom(now),
+          },
+        );
+        if (rotated === 1) return { ok: true, user: session.user, ...this.opened(sessionId, next) };
+        continue;
+      }
+
+      if (session.previousHash !== null && sameHash(presented, session.previousHash)) {
+        const next = this.chain.successor(sessionId, secret);
+        const successorUnused = sameHash(hashSecret(next), session.currentHash);
+        const withinInterval =
+          session.rotatedAt !== null &&
+          now.getTime() - session.rotatedAt.getTime() < this.settings.reuseInterval * 1000;
+        if (successorUnused && withinInterval) {
+          return { ok: true, user: session.user, ...this.opened(sessionId, next) };
+        }
+        await this.end(em, sessionId);
+        return { ok: false, reason: 'reused' };
+      }
+
+      if (
+        this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !== null
+      ) {
+        await this.end(em, sessionId);
+        return { ok: false, reason: 'reused' };
+      }
+      return { ok: false, reason: 'invalid' };
+    }
+    return { ok: false, reason: 'invalid' };
+  }
+
+  /** Ends one session; true if it was live. */
+  async end(em: EntityManager, sessionId: string): Promise<boolean> {
+    return (await em.nativeDelete(Session, { id: sessionId })) > 0;
+  }
+
+  /**
+   * Ends one of the user's live sessions by id; 0 if it is not a live session of theirs
+   * (idempotent). Expired ones are left to the sweep, so their refresh tokens still say 1009.
+   */
+  endOwn(em: EntityManager, userId: string, sessionId: string): Promise<number> {
+    return em.nativeDelete(Session, {
+      id: sessionId,
+      user: userId,
+      expiresAt: { $gt: new Date() },
+    });
+  }
+
+  /** Ends every live session of the user; returns how many ended. */
+  endAll(em: EntityManager, userId: string): Promise<number> {
+    return em.nativeDelete(Session, { user: userId, expiresAt: { $gt: new Date() } });
+  }
+
+  /** The user's live sessions, most recently used first. */
+  live(em: EntityManager, userId: string): Promise<Session[]> {
+    return em.find(
+      Session,
+      { user: userId, expiresAt: { $gt: new Date() } },
+      { orderBy: { lastUsedAt: 'desc', id: 'desc' } },
+    );
+  }
+
+  /** Removes sessions that expired more than a day ago; returns how many. */
+  sweep(em: EntityManager): Promise<number> {
+    return em.nativeDelete(Session, {
+      expiresAt: { $lt: new Date(Date.now() - EXPIRED_KEPT_MS) },
+    });
+  }
+
+  private depthOf(session: Session): number {
+    return Math.min(session.generation, MOST_STEPS_BACK);
+  }
+
+  private expiryFrom(now: Date): Date {
+    return new Date(now.getTime() + this.settings.refreshTokenTtl * 1000);
+  }
+
+  private opened(sessionId: string, secret: string): Opened {
+    return {
+      sessionId,
+      refreshToken: formatRefreshToken({ sessionId, secret }),
+      refreshExpiresIn: this.settings.refreshTokenTtl,
+    };
+  }
+}
+
+/**
+ * The per-request read behind every access token: the user by primary key and whether the
+ * token's session is live, in one query on two primary keys. The user is mapped into the
+ * request's unit of work, as if found with em.findOne.
+ */
+export async function findSignedIn(
+  em: EntityManager,
+  userId: string,
+  sessionId: string,
+): Promise<Signed> {
+  const row = (await em
+    .getConnection()
+    .execute(
+      'select u.*, (select count(*) from sessions s where s.id = ? and s.user_id = u.id and s.expires_at > ?) as session_live from users u where u.id = ? limit 1',
+      [sessionId, Date.now(), userId],
+      'get',
+    )) as (EntityDictionary<User> & { session_live: number }) | undefined;
+  if (!row) return null;
+  const { session_live: live, ...columns } = row;
+  const known = em.getUnitOfWork().getById<User>(User.name, userId);
+  return { user: known ?? em.map(User, columns as EntityDictionary<User>), sessionLive: live > 0 };
+}
+
+/** How often expired sessions are swept away. */
+export const SWEEP_EVERY_MS = 10 * 60 * 1000;
+
+/**
+ * A background sweep: once at start-up, then every ten minutes, each instance deletes sessions
+ * that expired more than a day ago. Several instances sweeping at once do no harm.
+ */
+export function startSweeping(orm: MikroORM, sessions: Sessions, logger: Logger): NodeJS.Timeout {
+  const sweep = () => {
+    sessions.sweep(orm.em.fork()).then(
+      (removed) => {
+        if (removed > 0) logger.info({ removed }, 'expired sessions swept');
+      },
+      (error: unknown) => logger.warn({ err: safeError(error) }, 'session sweep failed'),
+    );
+  };
+  sweep();
+  return setInterval(sweep, SWEEP_EVERY_MS).unref();
+}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scratchFolder } from './support/server';
@@ -25,6 +26,23 @@ function collect(child: ChildProcessWithoutNullStreams): {
   return { stdout: () => out, stderr: () => err };
 }
 
+/** The port from the server's "listening" log line. */
+function listeningPort(
+  child: ChildProcessWithoutNullStreams,
+  output: ReturnType<typeof collect>,
+): Promise<number> {
+  return new Promise((found, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no listening line: ${output.stderr()}`)), 30000);
+    child.stdout.on('data', () => {
+      const match = /"port":(\d+)/.exec(output.stdout());
+      if (match) {
+        clearTimeout(timer);
+        found(Number(match[1]));
+      }
+    });
+  });
+}
+
 const exited = (child: ChildProcessWithoutNullStreams) =>
   new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
 
@@ -35,19 +53,7 @@ describe('start-up', () => {
   it('with no settings at all: SQLite under ./data, a kept secret, a working API, a clean SIGTERM', async () => {
     const child = launch(folder.path, { PORT: '0' });
     const output = collect(child);
-    const port = await new Promise<number>((found, fail) => {
-      const timer = setTimeout(
-        () => fail(new Error(`no listening line: ${output.stderr()}`)),
-        30000,
-      );
-      child.stdout.on('data', () => {
-        const match = /"port":(\d+)/.exec(output.stdout());
-        if (match) {
-          clearTimeout(timer);
-          found(Number(match[1]));
-        }
-      });
-    });
+    const port = await listeningPort(child, output);
     try {
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(200);
@@ -71,6 +77,51 @@ describe('start-up', () => {
     }
     expect(await exited(child)).toBe(0);
     expect(output.stdout()).not.toMatch(/fresh machine 1|\$argon2id\$|eyJ/);
+  });
+
+  it('SIGTERM lets a request in flight finish, refuses new connections, then exits 0', async () => {
+    const child = launch(folder.path, { PORT: '0' });
+    const output = collect(child);
+    const port = await listeningPort(child, output);
+    const body = JSON.stringify({
+      query:
+        'mutation { register(input: { username: "Late", email: "late@example.com", password: "in flight 123" }) { __typename } }',
+    });
+    // Half the body now, SIGTERM, the rest later: the request is in flight across the signal.
+    const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/graphql',
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      request.on('error', reject);
+      request.write(body.slice(0, 40));
+      setTimeout(() => {
+        child.kill('SIGTERM');
+        setTimeout(() => request.end(body.slice(40)), 300);
+      }, 200);
+    });
+    const { status, text } = await answer;
+    expect(status).toBe(200);
+    expect(JSON.parse(text)).toEqual({
+      data: { register: { __typename: 'AuthPayload' } },
+      extensions: { infocode: 1000, info: 'OK' },
+    });
+    expect(await exited(child)).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    expect(output.stdout()).toContain('shutting down: finishing requests in flight');
   });
 
   it('in production without JWT_SECRET it stops with one line naming the variable', async () => {

@@ -2,4 +2,5 @@
 import 'reflect-metadata';
 import { sqliteOptions } from './src/db/orm';
 
-export default sqliteOptions('data/migrations-dev.sqlite');
+const options = sqliteOptions('data/migrations-dev.sqlite');
+export default { ...options, migrations: { ...options.migrations, snapshot: true } };

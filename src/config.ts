@@ -10,7 +10,15 @@ export class ConfigError extends Error {
 
 export type Database = (
   | { dialect: 'sqlite'; file: string } // file is ':memory:' for an in-memory database
-  | { dialect: 'postgresql'; url: string }
+  | {
+      dialect: 'postgresql';
+      /** The connection URL without our own `schema` parameter. */
+      url: string;
+      /** `?schema=NAME`: tables live there (search_path) instead of in `public`. */
+      schema: string | null;
+      /** Milliseconds any one statement may run (DATABASE_STATEMENT_TIMEOUT). */
+      statementTimeoutMs: number;
+    }
 ) & {
   /** Connections kept open. SQLite in WAL mode reads on all of them at once; one writes at a time. */
   poolSize: number;
@@ -119,7 +127,9 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false; got "${env[name]}"`);
 }
 
-function parseDatabase(raw: string, poolSize: number): Database {
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function parseDatabase(raw: string, poolSize: number, statementTimeoutMs: number): Database {
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length);
     if (file === '')
@@ -128,7 +138,22 @@ function parseDatabase(raw: string, poolSize: number): Database {
     if (file === ':memory:') return { dialect: 'sqlite', file, poolSize: 1 };
     return { dialect: 'sqlite', file: resolve(file), poolSize };
   }
-  if (/^postgres(ql)?:\/\//.test(raw)) return { dialect: 'postgresql', url: raw, poolSize };
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid postgres:// URL');
+    }
+    const schema = url.searchParams.get('schema');
+    if (schema !== null && !SCHEMA_NAME.test(schema)) {
+      throw new ConfigError(
+        `DATABASE_URL schema must be a lower-case PostgreSQL identifier; got "${schema}"`,
+      );
+    }
+    url.searchParams.delete('schema');
+    return { dialect: 'postgresql', url: url.toString(), schema, statementTimeoutMs, poolSize };
+  }
   throw new ConfigError(
     `DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://...; got "${raw.split(':')[0]}:..."`,
   );
@@ -158,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
   const database = parseDatabase(
     env.DATABASE_URL?.trim() || 'sqlite:data/accounts.sqlite',
     integer(env, 'DATABASE_POOL_SIZE', 4, 1, 100),
+    parseDuration('DATABASE_STATEMENT_TIMEOUT', env.DATABASE_STATEMENT_TIMEOUT || '10s') * 1000,
   );
 
   const rawSecret = env.JWT_SECRET;

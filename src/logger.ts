@@ -31,6 +31,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 const DRIVER_ERROR = /Exception$/;
+const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 /**
  * What of an error may be logged. Database driver errors carry the SQL with its bound values
@@ -41,11 +42,20 @@ export function safeError(error: unknown): Record<string, unknown> {
   const frames = (error.stack ?? '')
     .split('\n')
     .filter((line) => line.trimStart().startsWith('at '));
-  const details = error as Error & { code?: unknown; sqlState?: unknown; errno?: unknown };
+  const details = error as Error & {
+    code?: unknown;
+    sqlState?: unknown;
+    errno?: unknown;
+    severity?: unknown;
+    routine?: unknown;
+  };
   const fromDriver =
     DRIVER_ERROR.test(error.name) ||
     details.sqlState !== undefined ||
-    (typeof details.code === 'string' && details.code.startsWith('SQLITE'));
+    details.severity !== undefined || // node-postgres
+    details.routine !== undefined ||
+    (typeof details.code === 'string' &&
+      (details.code.startsWith('SQLITE') || SQLSTATE.test(details.code)));
   return {
     type: error.name,
     ...(fromDriver ? {} : { message: error.message }),

@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { scratchFolder, startServer, TEST_JWT_SECRET, type TestServer } from './support/server';
+import {
+  scratchDatabase,
+  scratchFolder,
+  startServer,
+  TEST_JWT_SECRET,
+  type TestServer,
+} from './support/server';
 
 // The README's shell examples, run verbatim in a fresh shell, as a newcomer would paste them.
 const ROOT = resolve(__dirname, '..');
@@ -33,13 +39,15 @@ function bash(
 
 describe('the README, pasted into a shell', () => {
   const folder = scratchFolder();
-  const database = `sqlite:${join(folder.path, 'accounts.sqlite')}`;
+  const scratch = scratchDatabase(folder.path);
+  const database = scratch.url;
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer({ DATABASE_URL: database });
   });
   afterAll(async () => {
     await server.close();
+    await scratch.drop();
     folder.remove();
   });
 

@@ -1,4 +1,5 @@
 import { type EntityManager } from '@mikro-orm/core';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type SqlEntityManager } from '@mikro-orm/sqlite';
 import { Role, User } from './user.entity';
 
@@ -7,8 +8,9 @@ export type RoleChange =
 
 /**
  * Gives a user a role. The last admin cannot be demoted: the check and the change are one
- * statement, so two admins demoting each other at the same moment cannot leave none (SQLite runs
- * one writer at a time; see src/db/sqlite-driver.ts).
+ * statement inside a transaction. On PostgreSQL the transaction first locks the admin rows, so two
+ * admins demoting each other at once are serialized (each statement of READ COMMITTED would
+ * otherwise count both admins); SQLite runs one writer at a time anyway (src/db/sqlite-driver.ts).
  */
 export async function changeRole(
   em: EntityManager,
@@ -18,15 +20,21 @@ export async function changeRole(
   const before = await em.findOne(User, { id: userId });
   if (!before) return { ok: false, reason: 'not-found' };
   if (before.role === role) return { ok: true, user: before, changed: false };
-  const qb = (em as SqlEntityManager)
-    .createQueryBuilder(User)
-    .update({ role, updatedAt: new Date() })
-    .where({ id: userId });
-  if (role !== Role.ADMIN) {
-    qb.andWhere(`(select count(*) from users where role = ?) > 1`, [Role.ADMIN]);
-  }
-  const result = await qb.execute('run');
-  if (result.affectedRows === 0) {
+  const changed = await em.transactional(async (tx) => {
+    const sql = tx as SqlEntityManager;
+    if (role !== Role.ADMIN && sql.getPlatform() instanceof PostgreSqlPlatform) {
+      await sql.execute(`select id from users where role = ? for update`, [Role.ADMIN]);
+    }
+    const qb = sql
+      .createQueryBuilder(User)
+      .update({ role, updatedAt: new Date() })
+      .where({ id: userId });
+    if (role !== Role.ADMIN) {
+      qb.andWhere(`(select count(*) from users where role = ?) > 1`, [Role.ADMIN]);
+    }
+    return (await qb.execute('run')).affectedRows;
+  });
+  if (changed === 0) {
     const still = await em.findOne(User, { id: userId }, { refresh: true });
     return still ? { ok: false, reason: 'last-admin' } : { ok: false, reason: 'not-found' };
   }

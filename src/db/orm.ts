@@ -1,9 +1,14 @@
 import { type Options, MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, SqliteDriver } from '@mikro-orm/sqlite';
+import {
+  defineConfig as definePostgreSqlConfig,
+  type PostgreSqlDriver,
+} from '@mikro-orm/postgresql';
+import { defineConfig, type SqliteDriver } from '@mikro-orm/sqlite';
 import { User } from '../accounts/user.entity';
 import { Session } from '../sessions/session.entity';
 import { type Database } from '../config';
+import { postgresqlMigrations } from '../migrations/postgresql';
 import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
 
@@ -50,6 +55,56 @@ export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver>
       transactional: true,
       allOrNothing: true,
       silent: true,
+      // The snapshot is for `migration:create` (the CLI configs turn it on); at start-up writing
+      // it would inspect the whole database and rewrite a file in src/.
+      snapshot: false,
+    },
+  });
+}
+
+interface PostgresConnection {
+  query(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/**
+ * PostgreSQL: every connection gets the statement timeout and, with `?schema=NAME`, a search_path,
+ * so unqualified table names (and the migrations, which name none) land in that schema.
+ */
+export function postgresqlOptions(
+  database: Extract<Database, { dialect: 'postgresql' }>,
+): Options<PostgreSqlDriver> {
+  const setup = [
+    `set statement_timeout = ${Math.trunc(database.statementTimeoutMs)}`,
+    ...(database.schema ? [`set search_path to "${database.schema}"`] : []),
+  ].join('; ');
+  return definePostgreSqlConfig({
+    clientUrl: database.url,
+    ...(database.schema ? { schema: database.schema } : {}),
+    entities: ENTITIES,
+    extensions: [Migrator],
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    pool: {
+      min: 0,
+      max: database.poolSize,
+      afterCreate(
+        connection: PostgresConnection,
+        done: (error: Error | null, connection: unknown) => void,
+      ) {
+        connection.query(setup, (error) => done(error, connection));
+      },
+    },
+    migrations: {
+      migrationsList: postgresqlMigrations,
+      path: 'src/migrations/postgresql',
+      snapshotName: '.snapshot-postgresql',
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+      // The snapshot is for `migration:create` (the CLI configs turn it on); at start-up writing
+      // it would inspect the whole database and rewrite a file in src/.
+      snapshot: false,
     },
   });
 }
@@ -62,8 +117,12 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
 
 /** Connects, and nothing more. */
 export async function connect(database: Database): Promise<MikroORM> {
-  if (database.dialect !== 'sqlite') {
-    throw new Error('PostgreSQL support is not built yet; use DATABASE_URL=sqlite:PATH');
+  if (database.dialect === 'postgresql') {
+    const orm = await MikroORM.init(postgresqlOptions(database));
+    if (database.schema) {
+      await orm.em.getConnection().execute(`create schema if not exists "${database.schema}"`);
+    }
+    return orm;
   }
   return MikroORM.init(sqliteOptions(database.file, database.poolSize));
 }

@@ -200,13 +200,17 @@ export async function findSignedIn(
     .getConnection()
     .execute(
       'select u.*, (select count(*) from sessions s where s.id = ? and s.user_id = u.id and s.expires_at > ?) as session_live from users u where u.id = ? limit 1',
-      [sessionId, Date.now(), userId],
+      [sessionId, new Date(), userId],
       'get',
     )) as (EntityDictionary<User> & { session_live: number }) | undefined;
   if (!row) return null;
   const { session_live: live, ...columns } = row;
+  // count(*) is a number on SQLite and a bigint string on PostgreSQL.
   const known = em.getUnitOfWork().getById<User>(User.name, userId);
-  return { user: known ?? em.map(User, columns as EntityDictionary<User>), sessionLive: live > 0 };
+  return {
+    user: known ?? em.map(User, columns as EntityDictionary<User>),
+    sessionLive: Number(live) > 0,
+  };
 }
 
 /** How often expired sessions are swept away. */

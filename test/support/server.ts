@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { Client } from 'pg';
 import { type Config, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { type App, createApp } from '../../src/server';
@@ -51,14 +53,59 @@ export function scratchFolder(): { path: string; remove(): void } {
 }
 
 /**
- * Starts the real server on a loopback port with its own SQLite database. `env` is read exactly
- * as the process environment would be.
+ * The database the suite runs on: SQLite files by default; with TEST_DATABASE_URL
+ * (postgres://...), PostgreSQL, each scratch database a schema of its own, dropped afterwards.
+ */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL?.trim() || null;
+export const ON_POSTGRESQL = TEST_DATABASE_URL !== null;
+
+export interface ScratchDatabase {
+  /** A DATABASE_URL for it. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * An empty database of the suite's dialect: a SQLite file in `folder`, or a new schema of the
+ * PostgreSQL database at `postgres` (TEST_DATABASE_URL unless given).
+ */
+export function scratchDatabase(
+  folder: string,
+  postgres: string | null = TEST_DATABASE_URL,
+): ScratchDatabase {
+  if (!postgres) {
+    return { url: `sqlite:${join(folder, 'accounts.sqlite')}`, drop: () => Promise.resolve() };
+  }
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const url = new URL(postgres);
+  url.searchParams.set('schema', schema);
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new Client({ connectionString: postgres });
+      await client.connect();
+      try {
+        await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * Starts the real server on a loopback port with its own database (see scratchDatabase). `env`
+ * is read exactly as the process environment would be.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   let folder: ReturnType<typeof scratchFolder> | null = null;
-  if (!env.DATABASE_URL) folder = scratchFolder();
+  let database: ScratchDatabase | null = null;
+  if (!env.DATABASE_URL) {
+    folder = scratchFolder();
+    database = scratchDatabase(folder.path);
+  }
   const config = loadConfig({
-    DATABASE_URL: `sqlite:${join(folder?.path ?? '', 'accounts.sqlite')}`,
+    DATABASE_URL: database?.url ?? '',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
     // Suites register many users from one address; the abuse tests turn limits on explicitly.
@@ -106,6 +153,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     post,
     async close() {
       await app.close();
+      await database?.drop();
       folder?.remove();
     },
   };

@@ -1,0 +1,7 @@
+import { type MigrationObject } from '@mikro-orm/core';
+import { Migration20261125033612 } from './Migration20261125033612_initial';
+
+/** Every PostgreSQL migration, in order. Listed here rather than globbed so compiled builds find them. */
+export const postgresqlMigrations: MigrationObject[] = [
+  { name: 'Migration20261125033612_initial', class: Migration20261125033612 },
+];

@@ -75,6 +75,8 @@ export interface Config {
   trustProxy: number;
   /** Login answers an unknown account exactly as a wrong password. */
   hideAccountExistence: boolean;
+  /** REDIS_URL: rate-limit counters there, shared by every instance (else memory or PostgreSQL). */
+  redisUrl: string | null;
 }
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. Settings may raise it, never lower it. */
@@ -115,6 +117,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`);
+  }
+  return value;
+}
+
+function redisUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  if (!/^rediss?:\/\/[^\s]+$/.test(value)) {
+    throw new ConfigError('REDIS_URL must be redis://host:port (or rediss://); got another form');
   }
   return value;
 }
@@ -268,5 +279,6 @@ export function loadConfig(env: Env = process.env): Config {
     },
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10),
     hideAccountExistence: flag(env, 'HIDE_ACCOUNT_EXISTENCE', false),
+    redisUrl: redisUrl(env.REDIS_URL),
   };
 }

@@ -11,9 +11,11 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { type MikroORM } from '@mikro-orm/core';
+import { type SqlEntityManager } from '@mikro-orm/postgresql';
+import Redis from 'ioredis';
 import { type GraphQLFormattedError } from 'graphql';
 import { KnownOperationTypeRule, QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
-import { clientAddress, RateLimits } from './abuse/rate-limits';
+import { clientAddress, type CounterStore, RateLimits } from './abuse/rate-limits';
 import { AccountService } from './accounts/account.service';
 import { ensureAdmin } from './accounts/admin';
 import { PasswordHasher } from './accounts/passwords';
@@ -73,11 +75,23 @@ function refuse(
   });
 }
 
+/** Rate-limit counters: Redis if given, else the shared PostgreSQL, else this process's memory. */
+function counterStore(config: Config, orm: MikroORM, redis: Redis | null): CounterStore {
+  const { database } = config;
+  const schema = database.dialect === 'postgresql' ? database.schema : null;
+  if (redis) return { kind: 'redis', client: redis, prefix: `account-api:${schema ?? 'public'}` };
+  if (database.dialect === 'postgresql') {
+    return { kind: 'postgresql', knex: (orm.em as SqlEntityManager).getKnex(), schema };
+  }
+  return { kind: 'memory' };
+}
+
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openDatabase(config.database);
   const passwords = new PasswordHasher(config.argon2, config.hashConcurrency);
   const tokens = new AccessTokens(config.jwt);
-  const limits = new RateLimits(config.rateLimits);
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  const limits = new RateLimits(config.rateLimits, counterStore(config, orm, redis));
   if (!config.rateLimits.enabled) {
     logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');
   }
@@ -334,6 +348,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       clearInterval(sweeper);
       await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
       await orm.close(true);
+      await redis?.quit();
     },
   };
 }

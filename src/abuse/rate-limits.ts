@@ -1,5 +1,13 @@
 import { isIPv6 } from 'node:net';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { type Knex } from '@mikro-orm/postgresql';
+import type Redis from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { type RateLimits as RateLimitSettings, type RateWindow } from '../config';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
@@ -45,6 +53,16 @@ export class Counter {
   }
 }
 
+/**
+ * Where the counters live. One instance may keep them in memory; several must share them, or
+ * each would allow the full count: in PostgreSQL (the `rate_limits` table of the deployment's
+ * schema) or in Redis (keys under `prefix`).
+ */
+export type CounterStore =
+  | { kind: 'memory' }
+  | { kind: 'postgresql'; knex: Knex; schema: string | null }
+  | { kind: 'redis'; client: Redis; prefix: string };
+
 /** The limits of CONTRACT section 7, each a Counter. */
 export class RateLimits {
   readonly loginAccount: Counter;
@@ -52,14 +70,32 @@ export class RateLimits {
   readonly registerAddress: Counter;
   readonly passwordCheck: Counter;
 
-  constructor(settings: RateLimitSettings) {
+  constructor(settings: RateLimitSettings, store: CounterStore = { kind: 'memory' }) {
+    const limiter = (keyPrefix: string, window: RateWindow): RateLimiterAbstract => {
+      const limits = { keyPrefix, points: window.count, duration: window.seconds };
+      switch (store.kind) {
+        case 'memory':
+          return new RateLimiterMemory(limits);
+        case 'postgresql':
+          // The table comes with the migrations (creating it here would race other instances).
+          return new RateLimiterPostgres({
+            ...limits,
+            storeClient: store.knex,
+            storeType: 'knex',
+            tableName: 'rate_limits',
+            ...(store.schema ? { schemaName: store.schema } : {}),
+            tableCreated: true,
+          });
+        case 'redis':
+          return new RateLimiterRedis({
+            ...limits,
+            keyPrefix: `${store.prefix}:${keyPrefix}`,
+            storeClient: store.client,
+          });
+      }
+    };
     const counter = (keyPrefix: string, window: RateWindow): Counter =>
-      new Counter(
-        settings.enabled
-          ? new RateLimiterMemory({ keyPrefix, points: window.count, duration: window.seconds })
-          : null,
-        window.count,
-      );
+      new Counter(settings.enabled ? limiter(keyPrefix, window) : null, window.count);
     this.loginAccount = counter('login-account', settings.loginAccount);
     this.loginAddress = counter('login-address', settings.loginAddress);
     this.registerAddress = counter('register-address', settings.registerAddress);

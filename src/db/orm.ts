@@ -79,6 +79,8 @@ export function postgresqlOptions(
   ].join('; ');
   return definePostgreSqlConfig({
     clientUrl: database.url,
+    // rate_limits belongs to rate-limiter-flexible (see its migration), not to an entity.
+    schemaGenerator: { skipTables: ['rate_limits'] },
     ...(database.schema ? { schema: database.schema } : {}),
     entities: ENTITIES,
     extensions: [Migrator],

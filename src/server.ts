@@ -87,7 +87,7 @@ function counterStore(config: Config, orm: MikroORM, redis: Redis | null): Count
 }
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
-  const orm = await openDatabase(config.database);
+  const orm = await openDatabase(config.database, logger);
   const passwords = new PasswordHasher(config.argon2, config.hashConcurrency);
   const tokens = new AccessTokens(config.jwt);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;

@@ -8,6 +8,7 @@ import { defineConfig, type SqliteDriver } from '@mikro-orm/sqlite';
 import { User } from '../accounts/user.entity';
 import { Session } from '../sessions/session.entity';
 import { type Database } from '../config';
+import { type Logger } from '../logger';
 import { postgresqlMigrations } from '../migrations/postgresql';
 import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
@@ -72,6 +73,7 @@ interface PostgresConnection {
  */
 export function postgresqlOptions(
   database: Extract<Database, { dialect: 'postgresql' }>,
+  logger?: Logger,
 ): Options<PostgreSqlDriver> {
   const setup = [
     `set statement_timeout = ${Math.trunc(database.statementTimeoutMs)}`,
@@ -81,6 +83,20 @@ export function postgresqlOptions(
     clientUrl: database.url,
     // rate_limits belongs to rate-limiter-flexible (see its migration), not to an entity.
     schemaGenerator: { skipTables: ['rate_limits'] },
+    // knex reports dropped connections with console.warn; they belong in the JSON log. Its
+    // messages name the connection error, never a statement.
+    ...(logger
+      ? {
+          driverOptions: {
+            log: {
+              warn: (message: string) => logger.warn({ source: 'knex' }, message),
+              error: (message: string) => logger.error({ source: 'knex' }, message),
+              deprecate: () => undefined,
+              debug: () => undefined,
+            },
+          },
+        }
+      : {}),
     ...(database.schema ? { schema: database.schema } : {}),
     entities: ENTITIES,
     extensions: [Migrator],
@@ -118,9 +134,9 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
 }
 
 /** Connects, and nothing more. */
-export async function connect(database: Database): Promise<MikroORM> {
+export async function connect(database: Database, logger?: Logger): Promise<MikroORM> {
   if (database.dialect === 'postgresql') {
-    const orm = await MikroORM.init(postgresqlOptions(database));
+    const orm = await MikroORM.init(postgresqlOptions(database, logger));
     if (database.schema) {
       await orm.em.getConnection().execute(`create schema if not exists "${database.schema}"`);
     }
@@ -130,8 +146,8 @@ export async function connect(database: Database): Promise<MikroORM> {
 }
 
 /** Connects and applies pending migrations; never drops or auto-updates the schema. */
-export async function openDatabase(database: Database): Promise<MikroORM> {
-  const orm = await connect(database);
+export async function openDatabase(database: Database, logger?: Logger): Promise<MikroORM> {
+  const orm = await connect(database, logger);
   try {
     await migrate(orm);
   } catch (error) {

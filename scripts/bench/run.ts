@@ -1,13 +1,13 @@
 // `npm run bench`: the project's speed measured against the limits of its own stack, in one run.
 // Everything runs on loopback; every load is bounded in time. See BENCHMARKS.md for the output.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
-import sqlite3 from 'sqlite3';
+import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -135,35 +135,8 @@ async function argon2Loop(hash: string): Promise<{ perSecond: number; singleMs: 
   return { perSecond: done / SECONDS, singleMs: single.sort((a, b) => a - b)[7]! };
 }
 
-function openSqlite(file: string): Promise<sqlite3.Database> {
-  return new Promise((opened, fail) => {
-    const db = new sqlite3.Database(file, (error) => {
-      if (error) return fail(error);
-      db.exec(
-        'pragma journal_mode = WAL; pragma synchronous = NORMAL; pragma busy_timeout = 5000;',
-        (pragmaError) => (pragmaError ? fail(pragmaError) : opened(db)),
-      );
-    });
-  });
-}
-
-const run = (db: sqlite3.Database, sql: string, params: unknown[]) =>
-  new Promise<void>((done, fail) => db.run(sql, params, (error) => (error ? fail(error) : done())));
-const get = (db: sqlite3.Database, sql: string, params: unknown[]) =>
-  new Promise<unknown>((done, fail) =>
-    db.get(sql, params, (error, row) => (error ? fail(error) : done(row))),
-  );
-
-const all = <Row>(db: sqlite3.Database, sql: string) =>
-  new Promise<Row[]>((done, fail) =>
-    db.all(sql, (error, rows: Row[]) => (error ? fail(error) : done(rows))),
-  );
-
-async function sqliteLoop(
-  db: sqlite3.Database,
-  operation: (id: string) => Promise<unknown>,
-  ids: string[],
-) {
+/** `operation` 50 at a time for SECONDS: operations per second. */
+async function loop(operation: (id: string) => Promise<unknown>, ids: string[]) {
   let done = 0;
   const until = Date.now() + SECONDS * 1000;
   await Promise.all(
@@ -177,36 +150,16 @@ async function sqliteLoop(
   return done / SECONDS;
 }
 
-/** Inserts users straight into the table (one transaction), as fast as SQLite allows. */
-async function seed(
-  db: sqlite3.Database,
-  from: number,
-  to: number,
-  hash: string,
-  taken: Set<string>,
-) {
-  await run(db, 'begin', []);
-  const now = Date.now();
-  for (let i = from; i < to; i++) {
-    let account: string;
-    do account = String(1_000_000_000 + Math.floor(Math.random() * 9_000_000_000));
-    while (taken.has(account));
-    taken.add(account);
-    const email = `seed-${i}@bench.example`;
-    await run(
-      db,
-      'insert into users (id, account, username, email, email_normalized, password_hash, role, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [randomUUID(), account, `Seed ${i}`, email, email, hash, 'USER', now, now],
-    );
-  }
-  await run(db, 'commit', []);
-}
-
 // ---- the run --------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'account-api-bench-'));
-  const file = join(folder, 'bench.sqlite');
+  // BENCH_DATABASE=postgres://... runs the same bench on PostgreSQL (a schema of its own).
+  const postgres = process.env.BENCH_DATABASE?.trim() || null;
+  const store: BenchStore = postgres
+    ? await postgresqlStore(postgres)
+    : await sqliteStore(join(folder, 'bench.sqlite'));
+  const output = postgres ? 'BENCHMARKS-postgresql.md' : 'BENCHMARKS.md';
   const secret = randomBytes(32).toString('base64url');
   const children: ChildProcess[] = [];
   try {
@@ -236,7 +189,7 @@ async function main(): Promise<void> {
       MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', // as `npm start` sets it
       NODE_ENV: 'production',
       JWT_SECRET: secret,
-      DATABASE_URL: `sqlite:${file}`,
+      DATABASE_URL: store.url,
       RATE_LIMIT: 'off',
       HOST: '127.0.0.1',
       PORT: '0',
@@ -262,31 +215,17 @@ async function main(): Promise<void> {
       `  P argon2 verify x${THREADPOOL}         ${argon.perSecond.toFixed(0).padStart(7)} /s   one hash ${argon.singleMs.toFixed(1)} ms\n`,
     );
 
-    const db = await openSqlite(file);
     const taken = new Set<string>();
-    await seed(db, 0, 1000, hash, taken);
-    const ids = (await all<{ id: string }>(db, 'select id from users')).map((row) => row.id);
-    const dReads = await sqliteLoop(
-      db,
-      (id) => get(db, 'select * from users where id = ?', [id]),
-      ids,
-    );
-    const dUpdates = await sqliteLoop(
-      db,
-      (id) =>
-        run(db, 'update users set introduction = ?, updated_at = ? where id = ?', [
-          `intro ${Date.now()}`,
-          Date.now(),
-          id,
-        ]),
-      ids,
-    );
+    await store.seed(0, 1000, hash, taken);
+    const ids = await store.ids();
+    const dReads = await loop((id) => store.read(id), ids);
+    const dUpdates = await loop((id) => store.update(id), ids);
     process.stdout.write(
-      `  D sqlite PK reads x50          ${dReads.toFixed(0).padStart(7)} /s\n  D sqlite updates x50           ${dUpdates.toFixed(0).padStart(7)} /s\n`,
+      `  D ${store.dialect} PK reads x50   ${dReads.toFixed(0).padStart(7)} /s\n  D ${store.dialect} updates x50    ${dUpdates.toFixed(0).padStart(7)} /s\n`,
     );
 
     // Tokens of 100 seeded users, obtained the way a client would.
-    const accounts = await all<{ account: string }>(db, 'select account from users limit 100');
+    const accounts = (await store.accounts(100)).map((account) => ({ account }));
     const tokens: string[] = [];
     for (const { account } of accounts) {
       const response = await fetch(url, {
@@ -379,11 +318,10 @@ async function main(): Promise<void> {
     }
 
     process.stdout.write('operations at 100,000 users\n');
-    await seed(db, 1000, 100_000, hash, taken);
-    const bigIds = (await all<{ id: string }>(db, 'select id from users')).map((row) => row.id);
+    await store.seed(1000, 100_000, hash, taken);
+    const bigIds = await store.ids();
     ids.splice(0, ids.length, ...bigIds);
     allAccounts.splice(0, allAccounts.length, ...taken);
-    await new Promise<void>((done) => db.close(() => done()));
     for (const [name, next] of Object.entries(operations))
       note(`${name}, 50, 100k users`, await load({ url, connections: 50, next }));
 
@@ -489,8 +427,8 @@ async function main(): Promise<void> {
         ...[...steady.entries()].map(([n, f]) => [`${n}, 70% load`, f] as const),
       ].map(([name, f]) => `| ${name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} |`),
       `| P argon2 verify ×${THREADPOOL} | ${argon.perSecond.toFixed(0)} | ${argon.singleMs.toFixed(1)} (one hash) | |`,
-      `| D sqlite PK reads ×50 | ${dReads.toFixed(0)} | | |`,
-      `| D sqlite updates ×50 | ${dUpdates.toFixed(0)} | | |`,
+      `| D ${store.dialect} PK reads ×50 | ${dReads.toFixed(0)} | | |`,
+      `| D ${store.dialect} updates ×50 | ${dUpdates.toFixed(0)} | | |`,
     ].join('\n');
     process.stdout.write(`\n${table}\n`);
     if (failures.length)
@@ -498,16 +436,17 @@ async function main(): Promise<void> {
         `\nruns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`,
       );
     writeFileSync(
-      join(ROOT, 'BENCHMARKS.md'),
+      join(ROOT, output),
       `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\nMachine: ${machine}.\n` +
-        `The server runs built, in production mode, on SQLite, with rate limits off; autocannon runs in the bench process on the same machine, so both share its cores. Ratios compare runs of the same bench.\n\n${table}\n\n## Every run\n\n${raw}\n` +
+        `The server runs built, in production mode, on ${postgres ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with rate limits off; autocannon runs in the bench process on the same machine, so both share its cores. Ratios compare runs of the same bench.\n\n${table}\n\n## Every run\n\n${raw}\n` +
         (failures.length
           ? `\nRuns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`
           : ''),
     );
-    process.stdout.write('\nwrote BENCHMARKS.md\n');
+    process.stdout.write(`\nwrote ${output}\n`);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await store.close();
     rmSync(folder, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import { type Options, MikroORM } from '@mikro-orm/core';
+import { type MigrationObject, type Options, MikroORM } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import {
   defineConfig as definePostgreSqlConfig,
@@ -14,6 +14,30 @@ import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
 
 export const ENTITIES = [User, Session];
+
+/** What both dialects share. */
+const COMMON = {
+  entities: ENTITIES,
+  extensions: [Migrator],
+  discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+  allowGlobalContext: false,
+  forceUtcTimezone: true,
+};
+
+/** One folder of committed migrations per dialect, applied in one transaction at start-up. */
+function migrations(dialect: 'sqlite' | 'postgresql', migrationsList: MigrationObject[]) {
+  return {
+    migrationsList,
+    path: `src/migrations/${dialect}`,
+    snapshotName: `.snapshot-${dialect}`,
+    transactional: true,
+    allOrNothing: true,
+    silent: true,
+    // The snapshot is for `migration:create` (the CLI configs turn it on); at start-up writing
+    // it would inspect the whole database and rewrite a file in src/.
+    snapshot: false,
+  };
+}
 
 interface SqliteConnection {
   exec(sql: string, callback: (error: Error | null) => void): void;
@@ -34,11 +58,7 @@ export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver>
   return defineConfig({
     dbName: file,
     driver: SingleWriterSqliteDriver,
-    entities: ENTITIES,
-    extensions: [Migrator],
-    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    allowGlobalContext: false,
-    forceUtcTimezone: true,
+    ...COMMON,
     pool: {
       min: 1,
       max: poolSize,
@@ -49,17 +69,7 @@ export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver>
         connection.exec(SQLITE_PRAGMAS, (error) => done(error, connection));
       },
     },
-    migrations: {
-      migrationsList: sqliteMigrations,
-      path: 'src/migrations/sqlite',
-      snapshotName: '.snapshot-sqlite',
-      transactional: true,
-      allOrNothing: true,
-      silent: true,
-      // The snapshot is for `migration:create` (the CLI configs turn it on); at start-up writing
-      // it would inspect the whole database and rewrite a file in src/.
-      snapshot: false,
-    },
+    migrations: migrations('sqlite', sqliteMigrations),
   });
 }
 
@@ -98,11 +108,7 @@ export function postgresqlOptions(
         }
       : {}),
     ...(database.schema ? { schema: database.schema } : {}),
-    entities: ENTITIES,
-    extensions: [Migrator],
-    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
-    allowGlobalContext: false,
-    forceUtcTimezone: true,
+    ...COMMON,
     pool: {
       min: 0,
       max: database.poolSize,
@@ -113,17 +119,7 @@ export function postgresqlOptions(
         connection.query(setup, (error) => done(error, connection));
       },
     },
-    migrations: {
-      migrationsList: postgresqlMigrations,
-      path: 'src/migrations/postgresql',
-      snapshotName: '.snapshot-postgresql',
-      transactional: true,
-      allOrNothing: true,
-      silent: true,
-      // The snapshot is for `migration:create` (the CLI configs turn it on); at start-up writing
-      // it would inspect the whole database and rewrite a file in src/.
-      snapshot: false,
-    },
+    migrations: migrations('postgresql', postgresqlMigrations),
   });
 }
 

@@ -35,7 +35,7 @@ export class User {
   username!: string;
 
   /** The username in lower case (every script, unlike SQL lower()): what `users(search)` matches. */
-  @Property({ type: 'string', length: 32, hidden: true })
+  @Property({ type: 'string', length: 32, hidden: true, default: '' })
   usernameFolded!: string;
 
   /** As the user typed it. Exposed through UserResolver.email, which hides it from others. */

@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261125033612 extends Migration {
   override async up(): Promise<void> {
     this.addSql(
-      `create table "users" ("id" varchar(36) not null, "account" varchar(10) not null, "username" varchar(32) not null, "username_folded" varchar(32) not null, "email" varchar(254) not null, "email_normalized" varchar(254) not null, "password_hash" varchar(255) not null, "avatar" varchar(255) null, "introduction" text null, "role" text check ("role" in ('USER', 'ADMIN')) not null default 'USER', "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "users_pkey" primary key ("id"));`,
+      `create table "users" ("id" varchar(36) not null, "account" varchar(10) not null, "username" varchar(32) not null, "username_folded" varchar(32) not null default '', "email" varchar(254) not null, "email_normalized" varchar(254) not null, "password_hash" varchar(255) not null, "avatar" varchar(255) null, "introduction" text null, "role" text check ("role" in ('USER', 'ADMIN')) not null default 'USER', "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "users_pkey" primary key ("id"));`,
     );
     this.addSql(`alter table "users" add constraint "users_account_unique" unique ("account");`);
     this.addSql(

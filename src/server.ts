@@ -91,6 +91,10 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const passwords = new PasswordHasher(config.argon2, config.hashConcurrency);
   const tokens = new AccessTokens(config.jwt);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  // ioredis reconnects by itself; without a listener it would print each error to the console.
+  redis?.on('error', (error: unknown) =>
+    logger.warn({ err: safeError(error) }, 'redis: connection error'),
+  );
   const limits = new RateLimits(config.rateLimits, counterStore(config, orm, redis));
   if (!config.rateLimits.enabled) {
     logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');

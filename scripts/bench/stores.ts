@@ -10,6 +10,11 @@ export interface BenchStore {
   readonly url: string;
   /** Inserts users from..to (one transaction) with the given password hash; accounts go in `taken`. */
   seed(from: number, to: number, hash: string, taken: Set<string>): Promise<void>;
+  /**
+   * After a bulk seed, what a database that grew over time would look like: SQLite's WAL folded
+   * back into the file, PostgreSQL's statistics and visibility map up to date.
+   */
+  settle(): Promise<void>;
   ids(): Promise<string[]>;
   accounts(limit: number): Promise<string[]>;
   read(id: string): Promise<unknown>;
@@ -62,6 +67,7 @@ export async function sqliteStore(file: string): Promise<BenchStore> {
       }
       await run('commit');
     },
+    settle: () => run('pragma wal_checkpoint(TRUNCATE)'),
     ids: async () => (await all<{ id: string }>('select id from users')).map((row) => row.id),
     accounts: async (limit) =>
       (await all<{ account: string }>(`select account from users limit ${limit}`)).map(
@@ -116,6 +122,9 @@ export async function postgresqlStore(base: string): Promise<BenchStore> {
       } finally {
         client.release();
       }
+    },
+    settle: async () => {
+      await pool.query('vacuum analyze users');
     },
     ids: async () =>
       (await pool.query<{ id: string }>('select id from users')).rows.map((r) => r.id),

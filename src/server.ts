@@ -48,17 +48,29 @@ function header(request: IncomingMessage, name: string): string | null {
   return Array.isArray(value) ? value.join(', ') : (value ?? null);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  mediaType = 'application/json',
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': `${mediaType}; charset=utf-8`,
     'content-length': Buffer.byteLength(text),
   });
   response.end(text);
 }
 
-/** A request refused before GraphQL ran, in the same envelope as every other answer. */
+/**
+ * A request refused before GraphQL ran, in the same envelope as every other answer. A client
+ * that accepts application/graphql-response+json gets that media type, as for Apollo's own
+ * refusals, so it reads the body as a GraphQL response (Apollo Client: CombinedGraphQLErrors).
+ */
 function refuse(
+  request: IncomingMessage,
   response: ServerResponse,
   status: number,
   info: InfoName,
@@ -67,12 +79,17 @@ function refuse(
   params?: MessageParams,
 ): void {
   const envelope = { infocode: infocodeOf(info), info };
-  sendJson(response, status, {
-    errors: [
-      { message: translate(lang, key, params), extensions: { code: 'BAD_REQUEST', ...envelope } },
-    ],
-    extensions: envelope,
-  });
+  sendJson(
+    response,
+    status,
+    {
+      errors: [
+        { message: translate(lang, key, params), extensions: { code: 'BAD_REQUEST', ...envelope } },
+      ],
+      extensions: envelope,
+    },
+    (header(request, 'accept') ?? '').includes(GRAPHQL_RESPONSE) ? GRAPHQL_RESPONSE : undefined,
+  );
 }
 
 /** Rate-limit counters: Redis if given, else the shared PostgreSQL, else this process's memory. */
@@ -196,7 +213,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           response.setHeader('connection', 'close');
-          return refuse(response, 413, 'QUERY_TOO_COMPLEX', lang, 'request.bodyTooLarge', {
+          return refuse(request, response, 413, 'QUERY_TOO_COMPLEX', lang, 'request.bodyTooLarge', {
             max: config.maxBodyBytes,
           });
         }
@@ -205,15 +222,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       // CSRF: only JSON bodies are read. A browser cannot send one cross-site without a CORS
       // preflight, so text/plain and form posts (the "simple" requests) never reach GraphQL.
       if (!JSON_BODY.test(header(request, 'content-type') ?? '')) {
-        return refuse(response, 415, 'INVALID_REQUEST', lang, 'request.contentType');
+        return refuse(request, response, 415, 'INVALID_REQUEST', lang, 'request.contentType');
       }
       try {
         body = JSON.parse(text);
       } catch {
-        return refuse(response, 400, 'INVALID_REQUEST', lang, 'request.json');
+        return refuse(request, response, 400, 'INVALID_REQUEST', lang, 'request.json');
       }
       if (Array.isArray(body)) {
-        return refuse(response, 400, 'QUERY_TOO_COMPLEX', lang, 'request.batch');
+        return refuse(request, response, 400, 'QUERY_TOO_COMPLEX', lang, 'request.batch');
       }
     }
     const headers = new HeaderMap();

@@ -9,7 +9,6 @@ import {
   HttpLink,
   InMemoryCache,
   type NormalizedCacheObject,
-  ServerError,
 } from '@apollo/client';
 import { map } from 'rxjs';
 import ts from 'typescript';
@@ -221,17 +220,18 @@ describe('the Apollo Client example, over HTTP against the real server', () => {
       expect(error.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
     });
 
-    it('a request refused before GraphQL (413) is a ServerError, its codes only in bodyText', async () => {
-      // Those refusals are application/json whatever the Accept header, and Apollo Client 4
-      // parses a non-2xx body only when it is application/graphql-response+json.
+    it('a request refused before GraphQL (413) rejects with CombinedGraphQLErrors too', async () => {
+      // Apollo Client 4 accepts application/graphql-response+json, so the refusal comes in that
+      // media type and the client reads its body as a GraphQL response.
       const client = createClient(server.url);
       const tooLarge = register(client, { ...newUser(), introduction: 'x'.repeat(200_000) });
-      const error = (await tooLarge.catch((e: unknown) => e)) as ServerError;
-      expect(error).toBeInstanceOf(ServerError);
-      expect(error.statusCode).toBe(413);
-      expect(JSON.parse(error.bodyText)).toMatchObject({
-        extensions: { infocode: 1022, info: 'QUERY_TOO_COMPLEX' },
+      const error = (await tooLarge.catch((e: unknown) => e)) as CombinedGraphQLErrors;
+      expect(error).toBeInstanceOf(CombinedGraphQLErrors);
+      expect(error.errors[0]?.extensions).toMatchObject({
+        infocode: 1022,
+        info: 'QUERY_TOO_COMPLEX',
       });
+      expect(error.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
     });
   });
 });

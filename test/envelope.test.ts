@@ -210,6 +210,27 @@ describe('requests refused before GraphQL runs still carry the envelope', () => 
     expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
   });
 
+  it('a refusal speaks application/graphql-response+json to a client that accepts it', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json;q=0.9',
+      },
+      body: '{ not json',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe(
+      'application/graphql-response+json; charset=utf-8',
+    );
+    expect(((await response.json()) as { extensions: unknown }).extensions).toEqual({
+      infocode: 1021,
+      info: 'INVALID_REQUEST',
+    });
+    const plain = await server.post('{ not json');
+    expect(plain.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  });
+
   it('a simple cross-site POST (text/plain) is refused and never executed', async () => {
     const email = 'csrf-victim@example.com';
     const document = `mutation { register(input: { username: "Mallory", email: "${email}", password: "csrf password 1" }) { __typename } }`;

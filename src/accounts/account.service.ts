@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
-import { UUID_PATTERN } from '../db/ids';
+import { canonicalId } from '../db/ids';
 import {
   FieldViolation,
   InsufficientPermissions,
@@ -335,7 +335,8 @@ export class AccountService {
   }
 
   private findById(em: EntityManager, id: string): Promise<User | null> {
-    return UUID_PATTERN.test(id) ? findUserById(em, id.toLowerCase()) : Promise.resolve(null);
+    const canonical = canonicalId(id);
+    return canonical ? findUserById(em, canonical) : Promise.resolve(null);
   }
 
   /** A new session for the user, and its first pair of tokens. */

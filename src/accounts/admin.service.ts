@@ -1,6 +1,6 @@
 import { type SqlEntityManager } from '@mikro-orm/sqlite';
 import { type Context } from '../context';
-import { UUID_PATTERN } from '../db/ids';
+import { canonicalId, UUID_PATTERN } from '../db/ids';
 import {
   type ErrorResult,
   FieldViolation,
@@ -95,8 +95,9 @@ export class AdminService {
     const caller = await ctx.auth.requireSession();
     if (!(caller instanceof User)) return caller;
     if (caller.role !== Roles.ADMIN) return new InsufficientPermissions('permission.admin');
-    if (!UUID_PATTERN.test(userId)) return new UserNotExist();
-    const change = await changeRole(ctx.em, userId.toLowerCase(), role);
+    const id = canonicalId(userId);
+    if (!id) return new UserNotExist();
+    const change = await changeRole(ctx.em, id, role);
     if (change.ok) return change.user;
     return change.reason === 'last-admin'
       ? new InsufficientPermissions('permission.lastAdmin')

@@ -14,3 +14,8 @@ export function uuidv7(now: number = Date.now()): string {
 }
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id as given by a client, in the lower-case form we store; null when it cannot be one. */
+export function canonicalId(text: string): string | null {
+  return UUID_PATTERN.test(text) ? text.toLowerCase() : null;
+}

@@ -1,5 +1,5 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { UUID_PATTERN } from '../db/ids';
+import { canonicalId } from '../db/ids';
 
 /**
  * Refresh tokens: `<session id>.<secret>`, the secret 256 bits in base64url (43 characters).
@@ -66,7 +66,7 @@ export function formatRefreshToken(token: RefreshToken): string {
 export function parseRefreshToken(text: string): RefreshToken | null {
   const dot = text.indexOf('.');
   if (dot === -1) return null;
-  const sessionId = text.slice(0, dot).toLowerCase();
+  const sessionId = canonicalId(text.slice(0, dot));
   const secret = text.slice(dot + 1);
-  return UUID_PATTERN.test(sessionId) && SECRET.test(secret) ? { sessionId, secret } : null;
+  return sessionId && SECRET.test(secret) ? { sessionId, secret } : null;
 }

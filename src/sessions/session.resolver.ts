@@ -2,7 +2,7 @@ import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { type AccountService } from '../accounts/account.service';
 import { User } from '../accounts/user.entity';
 import { type Context } from '../context';
-import { UUID_PATTERN } from '../db/ids';
+import { canonicalId } from '../db/ids';
 import {
   LogoutResult,
   LogoutSuccess,
@@ -61,9 +61,8 @@ export class SessionResolver {
   ): Promise<typeof LogoutResult> {
     const caller = await ctx.auth.requireSession();
     if (!(caller instanceof User)) return caller;
-    const ended = UUID_PATTERN.test(id)
-      ? await this.store.endOwn(ctx.em, caller.id, id.toLowerCase())
-      : 0;
+    const sessionId = canonicalId(id);
+    const ended = sessionId ? await this.store.endOwn(ctx.em, caller.id, sessionId) : 0;
     return new LogoutSuccess(ended);
   }
 

@@ -90,6 +90,7 @@ export async function login(client: ApolloClient, input: LoginInput): Promise<Se
       throw new AccountError(result, `${result.message} (retry in ${result.retryAfter} s)`);
     case 'WrongPassword':
     case 'UserNotExist':
+    case 'EmailNotVerified': // REQUIRE_EMAIL_VERIFICATION=true: a new link was mailed
       throw new AccountError(result);
     default: {
       const unhandled: never = result;

@@ -43,6 +43,25 @@ export interface RateLimits {
   loginAddress: RateWindow;
   registerAddress: RateWindow;
   passwordCheck: RateWindow;
+  /** Mails per email address, and mail requests per client address (RATE_LIMIT_MAIL). */
+  mail: RateWindow;
+}
+
+export interface MailSettings {
+  /** SMTP_URL: smtp://user:pass@host:587 or smtps://...; null writes .eml files to `outbox`. */
+  smtpUrl: string | null;
+  /** MAIL_FROM: the sender of every mail. */
+  from: string;
+  /** MAIL_OUTBOX: the folder of .eml files when there is no SMTP_URL. */
+  outbox: string;
+  /** APP_URL without a trailing slash: links are APP_URL/verify-email?token=... and so on. */
+  appUrl: string;
+  /** Seconds a password-reset token lives (PASSWORD_RESET_TTL). */
+  passwordResetTtl: number;
+  /** Seconds an email-verification token lives (EMAIL_VERIFICATION_TTL). */
+  verificationTtl: number;
+  /** REQUIRE_EMAIL_VERIFICATION: login of an unverified user is 1024. */
+  requireVerification: boolean;
 }
 
 export interface Config {
@@ -77,6 +96,7 @@ export interface Config {
   hideAccountExistence: boolean;
   /** REDIS_URL: rate-limit counters there, shared by every instance (else memory or PostgreSQL). */
   redisUrl: string | null;
+  mail: MailSettings;
 }
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 iterations, 1 lane. Settings may raise it, never lower it. */
@@ -128,6 +148,38 @@ function redisUrl(raw: string | undefined): string | null {
     throw new ConfigError('REDIS_URL must be redis://host:port (or rediss://); got another form');
   }
   return value;
+}
+
+function smtpUrl(raw: string | undefined): string | null {
+  const value = raw?.trim();
+  if (!value) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  // The URL may hold a password: the message never repeats it.
+  if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) {
+    throw new ConfigError('SMTP_URL must be smtp://[user:pass@]host[:port] or smtps://...');
+  }
+  return value;
+}
+
+function appUrl(raw: string | undefined, port: number): string {
+  const value = raw?.trim() || `http://localhost:${port}`;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) {
+    throw new ConfigError(
+      `APP_URL must be an http(s) URL without ?query or #fragment; got "${value}"`,
+    );
+  }
+  return value.replace(/\/+$/, '');
 }
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
@@ -243,9 +295,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
 
+  const port = integer(env, 'PORT', 4000, 0, 65535);
+
   return {
     production,
-    port: integer(env, 'PORT', 4000, 0, 65535),
+    port,
     host: env.HOST?.trim() || '0.0.0.0',
     database,
     jwt: {
@@ -276,9 +330,19 @@ export function loadConfig(env: Env = process.env): Config {
       loginAddress: rateWindow(env, 'RATE_LIMIT_LOGIN_ADDRESS', '100/15m'),
       registerAddress: rateWindow(env, 'RATE_LIMIT_REGISTER_ADDRESS', '10/1h'),
       passwordCheck: rateWindow(env, 'RATE_LIMIT_PASSWORD_CHECK', '10/15m'),
+      mail: rateWindow(env, 'RATE_LIMIT_MAIL', '5/1h'),
     },
     trustProxy: integer(env, 'TRUST_PROXY', 0, 0, 10),
     hideAccountExistence: flag(env, 'HIDE_ACCOUNT_EXISTENCE', false),
     redisUrl: redisUrl(env.REDIS_URL),
+    mail: {
+      smtpUrl: smtpUrl(env.SMTP_URL),
+      from: env.MAIL_FROM?.trim() || 'Account API <no-reply@localhost>',
+      outbox: resolve(env.MAIL_OUTBOX?.trim() || 'data/outbox'),
+      appUrl: appUrl(env.APP_URL, port),
+      passwordResetTtl: parseDuration('PASSWORD_RESET_TTL', env.PASSWORD_RESET_TTL || '30m'),
+      verificationTtl: parseDuration('EMAIL_VERIFICATION_TTL', env.EMAIL_VERIFICATION_TTL || '24h'),
+      requireVerification: flag(env, 'REQUIRE_EMAIL_VERIFICATION', false),
+    },
   };
 }

@@ -4,6 +4,8 @@ import { AccountResolver } from './accounts/account.resolver';
 import { AdminResolver } from './accounts/admin.resolver';
 import { AdminService } from './accounts/admin.service';
 import { type AccountService } from './accounts/account.service';
+import { EmailResolver } from './mail/email.resolver';
+import { type EmailService } from './mail/email.service';
 import { SessionResolver } from './sessions/session.resolver';
 import { type Sessions } from './sessions/sessions';
 import {
@@ -16,6 +18,7 @@ export const RESOLVERS = [
   AccountResolver,
   SessionResolver,
   AdminResolver,
+  EmailResolver,
   InfoCodesResolver,
   ErrorResultResolver,
   FieldViolationResolver,
@@ -24,6 +27,7 @@ export const RESOLVERS = [
 export interface Services {
   accounts: AccountService;
   sessions: Sessions;
+  email: EmailService;
 }
 
 /** The resolvers get their services from here; nothing is looked up by name at request time. */
@@ -32,6 +36,7 @@ function containerFor(services: Services): ContainerType {
     [AccountResolver, new AccountResolver(services.accounts)],
     [SessionResolver, new SessionResolver(services.accounts, services.sessions)],
     [AdminResolver, new AdminResolver(new AdminService())],
+    [EmailResolver, new EmailResolver(services.email)],
     [InfoCodesResolver, new InfoCodesResolver()],
     [ErrorResultResolver, new ErrorResultResolver()],
     [FieldViolationResolver, new FieldViolationResolver()],

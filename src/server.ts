@@ -28,6 +28,10 @@ import { languageOf, translate, type MessageKey, type MessageParams } from './in
 import { envelopePlugin, formatError, localizeErrors, responseInfo } from './info/envelope';
 import { type InfoName, infocodeOf, type Lang } from './info/status';
 import { type Logger, safeError } from './logger';
+import { AccountMail } from './mail/account-mail';
+import { EmailTokens } from './mail/email-tokens';
+import { EmailService } from './mail/email.service';
+import { Mailer } from './mail/mailer';
 import { createSchema } from './schema';
 import { Authentication } from './sessions/authentication';
 import { RefreshTokenChain } from './sessions/refresh-tokens';
@@ -37,6 +41,8 @@ import { AccessTokens } from './sessions/tokens';
 export interface App {
   readonly server: Server;
   readonly orm: MikroORM;
+  /** Mail work after answers and the mail queue: idle() resolves when both are done. */
+  readonly mail: AccountMail;
   /** Stops taking requests, lets those in flight finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -117,13 +123,23 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');
   }
   const sessions = new Sessions(new RefreshTokenChain(config.jwt.secret), config.sessions);
-  const accounts = new AccountService(passwords, tokens, sessions, limits, logger, {
+  const mailer = new Mailer(config.mail, logger);
+  logger.info({ destination: mailer.destination }, 'mail goes to the %s', mailer.destination);
+  const emailTokens = new EmailTokens();
+  const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
+  const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, {
     hideAccountExistence: config.hideAccountExistence,
+    requireEmailVerification: config.mail.requireVerification,
   });
+  const email = new EmailService(accounts, passwords, sessions, emailTokens, mail, limits);
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
-  const sweeper = startSweeping(orm, sessions, logger);
+  const sweeper = startSweeping(
+    orm,
+    { sessions: (em) => sessions.sweep(em), 'email tokens': (em) => emailTokens.sweep(em) },
+    logger,
+  );
 
-  const schema = await createSchema({ accounts, sessions });
+  const schema = await createSchema({ accounts, sessions, email });
   const server = createServer();
   const playground = config.playground ? createPlayground() : null;
   const apollo = new ApolloServer<Context>({
@@ -364,10 +380,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   return {
     server,
     orm,
+    mail,
     async close() {
       draining = true;
       clearInterval(sweeper);
       await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
+      await mail.close();
       await orm.close(true);
       await redis?.quit();
     },

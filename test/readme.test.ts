@@ -43,7 +43,11 @@ describe('the README, pasted into a shell', () => {
   const database = scratch.url;
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ DATABASE_URL: database });
+    // No SMTP_URL: mail goes to data/outbox/ of the folder the README's commands run in.
+    server = await startServer({
+      DATABASE_URL: database,
+      MAIL_OUTBOX: join(folder.path, 'data', 'outbox'),
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -88,6 +92,36 @@ describe('the README, pasted into a shell', () => {
       introduction: 'First programmer.',
       avatar: null,
     });
+  });
+
+  it('the email examples verify the address from the outbox, then reset the password', async () => {
+    // Runs after the example operations, which registered ada@example.com.
+    const script = shellBlock('Email: verification and password reset').replaceAll(
+      'localhost:4000',
+      new URL(server.url).host,
+    );
+    const { code, stdout, stderr } = await bash(script, folder.path, {
+      PATH: process.env.PATH ?? '',
+    });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const answers = stdout
+      .split(/(?<=\})(?=\{)|\n/)
+      .filter(Boolean)
+      .map((text) => JSON.parse(text) as { data: Record<string, unknown>; extensions: unknown });
+    expect(answers.map((answer) => answer.extensions)).toEqual(
+      answers.map(() => ({ infocode: 1000, info: 'OK' })),
+    );
+    expect(answers.map((answer) => answer.data)).toEqual([
+      { verifyEmail: { __typename: 'User', emailVerified: true } },
+      { requestPasswordReset: { accepted: true } },
+      {
+        resetPassword: {
+          __typename: 'AuthPayload',
+          accessToken: expect.any(String) as unknown,
+          refreshToken: expect.any(String) as unknown,
+        },
+      },
+    ]);
   });
 
   it('the command-line examples do what their comments say', async () => {

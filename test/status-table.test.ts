@@ -71,7 +71,16 @@ describe('schema.graphql', () => {
     const text = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
     for (const fixed of [
       'union RegisterResult = AccountGenerationError | AuthPayload | InvalidInput | MailboxOccupied | TooManyRequests',
-      'union LoginResult = AuthPayload | InvalidInput | TooManyRequests | UserNotExist | WrongPassword',
+      'union LoginResult = AuthPayload | EmailNotVerified | InvalidInput | TooManyRequests | UserNotExist | WrongPassword',
+      'type EmailNotVerified implements ErrorResult',
+      'requestPasswordReset(email: String!): RequestAccepted!',
+      'resetPassword(newPassword: String!, token: String!): ResetPasswordResult!',
+      'requestEmailVerification: RequestEmailVerificationResult!',
+      'verifyEmail(token: String!): VerifyEmailResult!',
+      'union ResetPasswordResult = AuthPayload | InvalidInput | InvalidToken | TokenExpired | TooManyRequests',
+      'union RequestEmailVerificationResult = InvalidToken | RequestAccepted | TokenExpired | TooManyRequests',
+      'union VerifyEmailResult = InvalidToken | TokenExpired | User',
+      'emailVerified: Boolean!',
       'union UpdateProfileResult = InsufficientPermissions | InvalidInput | InvalidToken | MailboxOccupied | TokenExpired | TooManyRequests | User | UserNotExist | WrongPassword',
       'type TooManyRequests implements ErrorResult',
       'union MeResult = InvalidToken | TokenExpired | User | UserNotExist',

@@ -19,12 +19,13 @@ export const QUERY_LIMITS = {
   credentialFields: 1,
 } as const;
 
-/** Each checks a password (or creates credentials): at most one per operation. */
+/** Each checks a password or a mailed token, or hashes a new password: at most one per operation. */
 export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'login',
   'register',
   'changePassword',
   'deleteAccount',
+  'resetPassword',
 ]);
 
 interface Shape {

@@ -69,6 +69,10 @@ export class RateLimits {
   readonly loginAddress: Counter;
   readonly registerAddress: Counter;
   readonly passwordCheck: Counter;
+  /** Mails with a link, per recipient address (RATE_LIMIT_MAIL). */
+  readonly mailRecipient: Counter;
+  /** requestPasswordReset and requestEmailVerification, per client address (RATE_LIMIT_MAIL). */
+  readonly mailClient: Counter;
 
   constructor(settings: RateLimitSettings, store: CounterStore = { kind: 'memory' }) {
     const limiter = (keyPrefix: string, window: RateWindow): RateLimiterAbstract => {
@@ -100,6 +104,8 @@ export class RateLimits {
     this.loginAddress = counter('login-address', settings.loginAddress);
     this.registerAddress = counter('register-address', settings.registerAddress);
     this.passwordCheck = counter('password-check', settings.passwordCheck);
+    this.mailRecipient = counter('mail-recipient', settings.mail);
+    this.mailClient = counter('mail-client', settings.mail);
   }
 }
 

@@ -15,8 +15,11 @@ import {
   AccountGenerationError,
   InvalidToken,
   TokenExpired,
+  EmailNotVerified,
 } from '../info/results';
 import { type Logger, safeError } from '../logger';
+import { type AccountMail } from '../mail/account-mail';
+import { EmailTokenPurpose } from '../mail/email-tokens';
 import { AccountDeleted } from '../sessions/results';
 import { type Opened, type Sessions } from '../sessions/sessions';
 import { type AccessTokens } from '../sessions/tokens';
@@ -37,6 +40,8 @@ export interface NewUser {
   avatar: string | null;
   introduction: string | null;
   role: Role;
+  /** Only for addresses the operator vouches for (ADMIN_EMAIL); everyone else verifies by mail. */
+  emailVerified?: boolean;
 }
 
 type Stored = { ok: true; user: User } | { ok: false; reason: 'email-taken' | 'failed' };
@@ -69,7 +74,8 @@ export class AccountService {
     private readonly sessions: Sessions,
     private readonly limits: RateLimits,
     private readonly logger: Logger,
-    private readonly options: { hideAccountExistence: boolean },
+    private readonly mail: AccountMail,
+    private readonly options: { hideAccountExistence: boolean; requireEmailVerification: boolean },
   ) {
     this.decoy = passwords.hash(randomBytes(32).toString('base64url'));
   }
@@ -108,6 +114,13 @@ export class AccountService {
     if (!stored.ok) {
       return stored.reason === 'email-taken' ? new MailboxOccupied() : new AccountGenerationError();
     }
+    await this.mail.trySendLink(
+      ctx.em,
+      stored.user,
+      EmailTokenPurpose.VERIFY_EMAIL,
+      ctx.lang,
+      ctx.requestId,
+    );
     return this.signIn(ctx, stored.user);
   }
 
@@ -149,6 +162,17 @@ export class AccountService {
       user.passwordHash = await this.passwords.hash(password);
       await ctx.em.nativeUpdate(User, { id: user.id }, { passwordHash: user.passwordHash });
     }
+    if (this.options.requireEmailVerification && !user.emailVerified) {
+      // The password was right, so the owner is here: a fresh link helps them, and tells no one else.
+      await this.mail.trySendLink(
+        ctx.em,
+        user,
+        EmailTokenPurpose.VERIFY_EMAIL,
+        ctx.lang,
+        ctx.requestId,
+      );
+      return new EmailNotVerified();
+    }
     return this.signIn(ctx, user);
   }
 
@@ -172,7 +196,13 @@ export class AccountService {
     const changes: Partial<
       Pick<
         User,
-        'username' | 'usernameFolded' | 'email' | 'emailNormalized' | 'avatar' | 'introduction'
+        | 'username'
+        | 'usernameFolded'
+        | 'email'
+        | 'emailNormalized'
+        | 'emailVerified'
+        | 'avatar'
+        | 'introduction'
       >
     > = {};
     let emailChanges = false;
@@ -189,6 +219,8 @@ export class AccountService {
         changes.email = email.address;
         changes.emailNormalized = email.normalized;
         emailChanges = email.normalized !== target.emailNormalized;
+        // A new address is unverified until its owner follows the link sent to it.
+        if (emailChanges) changes.emailVerified = false;
       }
     }
     if (input.avatar !== undefined) {
@@ -227,12 +259,23 @@ export class AccountService {
       return new MailboxOccupied();
     }
 
+    const oldEmail = target.email;
     ctx.em.assign(target, changes);
     try {
       await ctx.em.flush();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return new MailboxOccupied();
       throw error;
+    }
+    if (emailChanges) {
+      await this.mail.trySendLink(
+        ctx.em,
+        target,
+        EmailTokenPurpose.VERIFY_EMAIL,
+        ctx.lang,
+        ctx.requestId,
+      );
+      this.mail.sendEmailChanged(target, oldEmail, ctx.lang);
     }
     return target;
   }
@@ -276,6 +319,7 @@ export class AccountService {
           avatar: values.avatar,
           introduction: values.introduction,
           role: values.role,
+          emailVerified: values.emailVerified ?? false,
         },
         { persist: false },
       );
@@ -339,8 +383,13 @@ export class AccountService {
     return canonical ? findUserById(em, canonical) : Promise.resolve(null);
   }
 
+  /** Forgets the wrong passwords counted against the user's account (RATE_LIMIT_LOGIN_ACCOUNT). */
+  async clearLoginFailures(userId: string): Promise<void> {
+    await this.limits.loginAccount.reset(`user:${userId}`);
+  }
+
   /** A new session for the user, and its first pair of tokens. */
-  private async signIn(ctx: Context, user: User, em = ctx.em): Promise<AuthPayload> {
+  async signIn(ctx: Context, user: User, em = ctx.em): Promise<AuthPayload> {
     return this.payload(ctx, user, await this.sessions.open(em, user.id, ctx.client));
   }
 

@@ -1,6 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import {
   AccountGenerationError,
+  EmailNotVerified,
   InsufficientPermissions,
   InvalidInput,
   InvalidToken,
@@ -49,7 +50,15 @@ export const RegisterResult = resultUnion(
 export const LoginResult = resultUnion(
   'LoginResult',
   'A new session, or why there is none.',
-  () => [AuthPayload, InvalidInput, UserNotExist, WrongPassword, TooManyRequests] as const,
+  () =>
+    [
+      AuthPayload,
+      InvalidInput,
+      UserNotExist,
+      WrongPassword,
+      TooManyRequests,
+      EmailNotVerified,
+    ] as const,
 );
 
 export const UpdateProfileResult = resultUnion(

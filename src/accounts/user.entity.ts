@@ -17,7 +17,8 @@ registerEnumType(Role, {
 })
 @Entity({ tableName: 'users' })
 export class User {
-  [OptionalProps]?: 'avatar' | 'introduction' | 'role' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?:
+    'avatar' | 'introduction' | 'role' | 'emailVerified' | 'createdAt' | 'updatedAt';
 
   @Field(() => ID)
   @PrimaryKey({ type: 'string', length: 36 })
@@ -46,6 +47,14 @@ export class User {
   @Property({ type: 'string', length: 254 })
   @Unique({ name: 'users_email_normalized_unique' })
   emailNormalized!: string;
+
+  @Field(() => Boolean, {
+    description:
+      'True once the user followed the link mailed to their current address (verifyEmail); ' +
+      'false again after an email change.',
+  })
+  @Property({ type: 'boolean', default: false })
+  emailVerified: boolean = false;
 
   /** argon2id PHC string. Never a GraphQL field. */
   @Property({ type: 'string', length: 255, hidden: true })

@@ -7,13 +7,14 @@ import {
 import { defineConfig, type SqliteDriver } from '@mikro-orm/sqlite';
 import { User } from '../accounts/user.entity';
 import { Session } from '../sessions/session.entity';
+import { EmailToken } from '../mail/email-tokens';
 import { type Database } from '../config';
 import { type Logger } from '../logger';
 import { postgresqlMigrations } from '../migrations/postgresql';
 import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
 
-export const ENTITIES = [User, Session];
+export const ENTITIES = [User, Session, EmailToken];
 
 /** What both dialects share. */
 const COMMON = {

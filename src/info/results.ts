@@ -167,6 +167,13 @@ export const InsufficientPermissions = simpleError(
   '1011: the caller may not do this.',
 );
 
+export const EmailNotVerified = simpleError(
+  'EmailNotVerified',
+  'EMAIL_NOT_VERIFIED',
+  'email.notVerified',
+  '1024: the email address is not verified yet (REQUIRE_EMAIL_VERIFICATION=true); a new link was sent to it.',
+);
+
 /**
  * A result union whose error members are recorded as they are resolved, so the response's
  * top-level extensions can name the first failure in document order.

@@ -1,5 +1,6 @@
-import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { canonicalId } from '../db/ids';
+import { hashSecret, newSecret, SECRET, sameHash } from '../secrets';
 
 /**
  * Refresh tokens: `<session id>.<secret>`, the secret 256 bits in base64url (43 characters).
@@ -19,8 +20,6 @@ export interface RefreshToken {
   secret: string;
 }
 
-const SECRET = /^[A-Za-z0-9_-]{43}$/;
-
 export class RefreshTokenChain {
   private readonly key: Buffer;
 
@@ -31,7 +30,7 @@ export class RefreshTokenChain {
   }
 
   first(): string {
-    return randomBytes(32).toString('base64url');
+    return newSecret();
   }
 
   successor(sessionId: string, secret: string): string {
@@ -47,16 +46,6 @@ export class RefreshTokenChain {
     }
     return null;
   }
-}
-
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
-}
-
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export function formatRefreshToken(token: RefreshToken): string {

@@ -1,14 +1,10 @@
 import { type EntityDictionary, type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type ClientInfo } from '../context';
 import { User } from '../accounts/user.entity';
+import { knownUser } from '../accounts/user.repository';
 import { type Logger, safeError } from '../logger';
-import {
-  formatRefreshToken,
-  hashSecret,
-  parseRefreshToken,
-  type RefreshTokenChain,
-  sameHash,
-} from './refresh-tokens';
+import { hashSecret, sameHash } from '../secrets';
+import { formatRefreshToken, parseRefreshToken, type RefreshTokenChain } from './refresh-tokens';
 import { Session } from './session.entity';
 
 export interface SessionSettings {
@@ -206,28 +202,37 @@ export async function findSignedIn(
   if (!row) return null;
   const { session_live: live, ...columns } = row;
   // count(*) is a number on SQLite and a bigint string on PostgreSQL.
-  const known = em.getUnitOfWork().getById<User>(User.name, userId);
+  const known = knownUser(em, userId);
   return {
     user: known ?? em.map(User, columns as EntityDictionary<User>),
     sessionLive: Number(live) > 0,
   };
 }
 
-/** How often expired sessions are swept away. */
+/** How often expired rows are swept away. */
 export const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
+/** One kind of expired row to delete: returns how many went. */
+export type Sweep = (em: EntityManager) => Promise<number>;
+
 /**
- * A background sweep: once at start-up, then every ten minutes, each instance deletes sessions
- * that expired more than a day ago. Several instances sweeping at once do no harm.
+ * A background sweep: once at start-up, then every ten minutes, each instance deletes what
+ * expired long enough ago (sessions, email tokens). Several instances sweeping at once do no harm.
  */
-export function startSweeping(orm: MikroORM, sessions: Sessions, logger: Logger): NodeJS.Timeout {
+export function startSweeping(
+  orm: MikroORM,
+  sweeps: Record<string, Sweep>,
+  logger: Logger,
+): NodeJS.Timeout {
   const sweep = () => {
-    sessions.sweep(orm.em.fork()).then(
-      (removed) => {
-        if (removed > 0) logger.info({ removed }, 'expired sessions swept');
-      },
-      (error: unknown) => logger.warn({ err: safeError(error) }, 'session sweep failed'),
-    );
+    for (const [what, run] of Object.entries(sweeps)) {
+      run(orm.em.fork()).then(
+        (removed) => {
+          if (removed > 0) logger.info({ removed, what }, 'expired rows swept');
+        },
+        (error: unknown) => logger.warn({ what, err: safeError(error) }, 'sweep failed'),
+      );
+    }
   };
   sweep();
   return setInterval(sweep, SWEEP_EVERY_MS).unref();

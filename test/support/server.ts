@@ -98,18 +98,17 @@ export function scratchDatabase(
  * is read exactly as the process environment would be.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-  let folder: ReturnType<typeof scratchFolder> | null = null;
-  let database: ScratchDatabase | null = null;
-  if (!env.DATABASE_URL) {
-    folder = scratchFolder();
-    database = scratchDatabase(folder.path);
-  }
+  // Always a folder of its own: the outbox of mail goes there unless the test names another.
+  const folder = scratchFolder();
+  const database = env.DATABASE_URL ? null : scratchDatabase(folder.path);
   const config = loadConfig({
     DATABASE_URL: database?.url ?? '',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
     // Suites register many users from one address; the abuse tests turn limits on explicitly.
     RATE_LIMIT: 'off',
+    MAIL_OUTBOX: join(folder.path, 'outbox'),
+    APP_URL: 'https://app.example',
     ...env,
   });
   const lines: string[] = [];
@@ -154,7 +153,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     async close() {
       await app.close();
       await database?.drop();
-      folder?.remove();
+      folder.remove();
     },
   };
 }

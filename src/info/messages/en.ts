@@ -51,6 +51,14 @@ export const en = {
   'request.contentType': 'A POST body must be JSON (Content-Type: application/json).',
   'request.json': 'The request body is not valid JSON.',
   'internal.error': 'An unexpected error occurred. Quote request id {requestId} when reporting it.',
+  'reset.invalid':
+    'This password-reset link is not valid: it was used already, a newer one was sent, or it was never issued.',
+  'reset.expired': 'This password-reset link has expired. Ask for a new one.',
+  'verify.invalid':
+    'This verification link is not valid: it was used already, a newer one was sent, the email changed since, or it was never issued.',
+  'verify.expired': 'This verification link has expired. Ask for a new one.',
+  'email.notVerified':
+    'Verify your email address before logging in. A new link was sent to it; links sent before no longer work.',
   'notFound.path': 'Nothing is served at this path; the API is at /graphql.',
 } as const;
 

@@ -50,5 +50,10 @@ export const zh: Record<MessageKey, string> = {
   'request.contentType': 'POST 请求体必须是 JSON（Content-Type: application/json）。',
   'request.json': '请求体不是有效的 JSON。',
   'internal.error': '服务器内部错误。报告问题时请提供请求 ID {requestId}。',
+  'reset.invalid': '此重置密码链接无效：它已被使用、已有更新的链接发出，或从未发出过。',
+  'reset.expired': '此重置密码链接已过期，请重新申请。',
+  'verify.invalid': '此验证链接无效：它已被使用、已有更新的链接发出、邮箱已更改，或从未发出过。',
+  'verify.expired': '此验证链接已过期，请重新申请。',
+  'email.notVerified': '请先验证邮箱地址再登录。新的验证链接已发送到该邮箱，之前发送的链接已失效。',
   'notFound.path': '此路径没有内容；API 位于 /graphql。',
 };

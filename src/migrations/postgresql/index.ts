@@ -1,9 +1,11 @@
 import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261125033612 } from './Migration20261125033612_initial';
 import { Migration20261125040000 } from './Migration20261125040000_rate_limits';
+import { Migration20261125060003 } from './Migration20261125060003_email';
 
 /** Every PostgreSQL migration, in order. Listed here rather than globbed so compiled builds find them. */
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125033612_initial', class: Migration20261125033612 },
   { name: 'Migration20261125040000_rate_limits', class: Migration20261125040000 },
+  { name: 'Migration20261125060003_email', class: Migration20261125060003 },
 ];

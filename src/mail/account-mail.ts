@@ -1,0 +1,137 @@
+import { type EntityManager } from '@mikro-orm/core';
+import { type RateLimits, type Verdict } from '../abuse/rate-limits';
+import { type User } from '../accounts/user.entity';
+import { type MailSettings } from '../config';
+import { durationText, type MailKind, renderMail } from '../info/messages/mail';
+import { type Lang } from '../info/status';
+import { type Logger, safeError } from '../logger';
+import { EmailTokenPurpose, type EmailTokens } from './email-tokens';
+import { type Mailer } from './mailer';
+
+const LINKS: Record<EmailTokenPurpose, { kind: MailKind; path: string }> = {
+  [EmailTokenPurpose.VERIFY_EMAIL]: { kind: 'verifyEmail', path: '/verify-email' },
+  [EmailTokenPurpose.RESET_PASSWORD]: { kind: 'resetPassword', path: '/reset-password' },
+};
+
+/**
+ * The mails of an account: a link with a fresh single-use token (verification, password reset)
+ * or a notice. Links go to APP_URL/verify-email?token=... and APP_URL/reset-password?token=...,
+ * pages of the app that call verifyEmail / resetPassword with the token.
+ */
+export class AccountMail {
+  private readonly background = new Set<Promise<void>>();
+
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly tokens: EmailTokens,
+    private readonly limits: RateLimits,
+    private readonly settings: MailSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Issues a token for the user's current address and queues the mail with its link, unless the
+   * address had RATE_LIMIT_MAIL mails already (then nothing is issued or sent).
+   */
+  async sendLink(
+    em: EntityManager,
+    user: User,
+    purpose: EmailTokenPurpose,
+    lang: Lang,
+  ): Promise<Verdict> {
+    const verdict = await this.limits.mailRecipient.hit(user.emailNormalized);
+    if (!verdict.allowed) return verdict;
+    const ttl =
+      purpose === EmailTokenPurpose.VERIFY_EMAIL
+        ? this.settings.verificationTtl
+        : this.settings.passwordResetTtl;
+    const token = await this.tokens.issue(em, user.id, purpose, user.emailNormalized, ttl);
+    const { kind, path } = LINKS[purpose];
+    const url = `${this.settings.appUrl}${path}?token=${token}`;
+    this.mailer.send({
+      kind,
+      to: user.email,
+      ...renderMail(
+        kind,
+        lang,
+        { username: user.username, email: user.email, validFor: durationText(ttl, lang) },
+        { url, token },
+      ),
+    });
+    return verdict;
+  }
+
+  /**
+   * The same, for flows whose answer must not wait for it or fail with it (registration, a
+   * refused login, an email change): errors are logged, never thrown.
+   */
+  async trySendLink(
+    em: EntityManager,
+    user: User,
+    purpose: EmailTokenPurpose,
+    lang: Lang,
+    requestId: string | null,
+  ): Promise<void> {
+    try {
+      await this.sendLink(em, user, purpose, lang);
+    } catch (error) {
+      this.logger.error(
+        { requestId, purpose, err: safeError(error) },
+        'could not issue an email link',
+      );
+    }
+  }
+
+  /** Tells the old address that the account's email changed (no token, no limit). */
+  sendEmailChanged(user: User, oldEmail: string, lang: Lang): void {
+    this.mailer.send({
+      kind: 'emailChanged',
+      to: oldEmail,
+      ...renderMail(
+        'emailChanged',
+        lang,
+        {
+          username: user.username,
+          oldEmail,
+          newEmail: user.email,
+          time: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+        },
+        null,
+      ),
+    });
+  }
+
+  /**
+   * Runs `work` after the GraphQL answer, so the answer's timing says nothing about what the
+   * work found (requestPasswordReset).
+   */
+  later(work: () => Promise<void>): void {
+    const job = new Promise<void>((done) => setImmediate(done))
+      .then(work)
+      .catch((error: unknown) =>
+        this.logger.error({ err: safeError(error) }, 'mail work after the answer failed'),
+      )
+      .finally(() => this.background.delete(job));
+    this.background.add(job);
+  }
+
+  /**
+   * Shutting down: lets work after answers finish (it needs the database, which closes next),
+   * then gives queued mail its last chance (Mailer.close).
+   */
+  async close(graceMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.background]),
+      new Promise((done) => (timer = setTimeout(done, graceMs).unref())),
+    ]);
+    clearTimeout(timer);
+    await this.mailer.close(graceMs);
+  }
+
+  /** Resolves once background work is done and every queued mail delivered or given up on. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await this.mailer.idle();
+  }
+}

@@ -1,0 +1,119 @@
+import {
+  Entity,
+  type EntityManager,
+  Enum,
+  Index,
+  ManyToOne,
+  PrimaryKey,
+  Property,
+  Unique,
+} from '@mikro-orm/core';
+import { User } from '../accounts/user.entity';
+import { uuidv7 } from '../db/ids';
+import { hashSecret, newSecret, SECRET } from '../secrets';
+
+export enum EmailTokenPurpose {
+  VERIFY_EMAIL = 'verify-email',
+  RESET_PASSWORD = 'reset-password',
+}
+
+/**
+ * A token sent by mail: its SHA-256 only, never the token. A user has at most one per purpose
+ * (the unique index): sending a new one replaces the row, which is what kills the older link.
+ * Used tokens are deleted; expired ones stay until swept, so they can still answer 1009.
+ */
+@Entity({ tableName: 'email_tokens' })
+@Unique({ name: 'email_tokens_user_purpose_unique', properties: ['user', 'purpose'] })
+@Index({ name: 'email_tokens_expires_at_index', properties: ['expiresAt'] })
+export class EmailToken {
+  @PrimaryKey({ type: 'string', length: 36 })
+  id: string = uuidv7();
+
+  @ManyToOne(() => User, { deleteRule: 'cascade' })
+  user!: User;
+
+  @Enum({ items: () => EmailTokenPurpose, type: 'string', length: 16 })
+  purpose!: EmailTokenPurpose;
+
+  @Property({ type: 'string', length: 43 })
+  @Unique({ name: 'email_tokens_token_hash_unique' })
+  tokenHash!: string;
+
+  /** The normalized address the token was sent to: a verification counts only for it. */
+  @Property({ type: 'string', length: 254 })
+  email!: string;
+
+  @Property({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+}
+
+export type Presented =
+  { state: 'valid'; token: EmailToken } | { state: 'expired' } | { state: 'unknown' }; // malformed, never issued, used, or replaced by a newer one
+
+/** Tokens that expired longer ago than this are swept; until then they answer 1009. */
+export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000;
+
+/** Issues, checks and spends the single-use tokens of email links. */
+export class EmailTokens {
+  /**
+   * A new token for the user and purpose, replacing (so killing) any earlier one. Returns the
+   * token itself, which exists from here on only in the mail.
+   */
+  async issue(
+    em: EntityManager,
+    userId: string,
+    purpose: EmailTokenPurpose,
+    email: string,
+    ttlSeconds: number,
+  ): Promise<string> {
+    const token = newSecret();
+    const now = new Date();
+    await em.upsert(
+      EmailToken,
+      {
+        id: uuidv7(),
+        user: userId,
+        purpose,
+        tokenHash: hashSecret(token),
+        email,
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+      },
+      { onConflictFields: ['user', 'purpose'], onConflictAction: 'merge' },
+    );
+    return token;
+  }
+
+  /** What a presented token is, without spending it. */
+  async check(em: EntityManager, purpose: EmailTokenPurpose, text: string): Promise<Presented> {
+    if (!SECRET.test(text)) return { state: 'unknown' };
+    const token = await em.findOne(
+      EmailToken,
+      { tokenHash: hashSecret(text), purpose },
+      { refresh: true },
+    );
+    if (!token) return { state: 'unknown' };
+    if (token.expiresAt <= new Date()) return { state: 'expired' };
+    return { state: 'valid', token };
+  }
+
+  /** Spends the token: true for exactly one caller, however many present it at once. */
+  async spend(em: EntityManager, token: EmailToken): Promise<boolean> {
+    return (await em.nativeDelete(EmailToken, { id: token.id, tokenHash: token.tokenHash })) === 1;
+  }
+
+  /** Kills the user's outstanding token of this purpose, if any. */
+  async revoke(em: EntityManager, userId: string, purpose: EmailTokenPurpose): Promise<void> {
+    await em.nativeDelete(EmailToken, { user: userId, purpose });
+  }
+
+  /** Removes tokens that expired more than a week ago; returns how many. */
+  sweep(em: EntityManager): Promise<number> {
+    return em.nativeDelete(EmailToken, {
+      expiresAt: { $lt: new Date(Date.now() - EXPIRED_TOKENS_KEPT_MS) },
+    });
+  }
+}

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createTransport } from 'nodemailer';
+import { type MailSettings } from '../config';
+import { type MailKind, type RenderedMail } from '../info/messages/mail';
+import { type Logger, safeError } from '../logger';
+import { Semaphore } from '../semaphore';
+
+export interface OutgoingMail extends RenderedMail {
+  kind: MailKind;
+  to: string;
+}
+
+/** Waits between attempts: a mail is tried four times over about a minute and a quarter. */
+export const RETRY_DELAYS_MS = [2_000, 10_000, 60_000] as const;
+/** SMTP deliveries at once; the rest wait their turn in memory. */
+const SENDS_AT_ONCE = 4;
+
+type Deliver = (mail: OutgoingMail) => Promise<void>;
+
+/**
+ * Sends mail in the background: `send` returns at once, so a slow or broken SMTP server never
+ * delays or fails a GraphQL answer. Failed deliveries are logged (kind and error, never the body:
+ * it holds a token) and tried again after each of `retryDelaysMs`.
+ *
+ * With SMTP_URL the mail goes to that server; without it each mail becomes an .eml file in
+ * MAIL_OUTBOX (readable by its owner only: it holds a live token) and a log line names the file.
+ */
+export class Mailer {
+  private readonly deliver: Deliver;
+  private readonly turns = new Semaphore(SENDS_AT_ONCE);
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly waits = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private closed = false;
+  private closeTransport: () => void = () => undefined;
+
+  constructor(
+    private readonly settings: MailSettings,
+    private readonly logger: Logger,
+    private readonly retryDelaysMs: readonly number[] = RETRY_DELAYS_MS,
+  ) {
+    this.deliver = settings.smtpUrl ? this.smtp(settings.smtpUrl) : this.outbox(settings.outbox);
+  }
+
+  /** Where mail goes, for the start-up log line (never the SMTP credentials). */
+  get destination(): string {
+    if (!this.settings.smtpUrl) return `outbox ${this.settings.outbox}`;
+    const url = new URL(this.settings.smtpUrl);
+    return `${url.protocol}//${url.host}`;
+  }
+
+  /** Queues the mail and returns at once. */
+  send(mail: OutgoingMail): void {
+    if (this.closed) {
+      this.logger.warn({ kind: mail.kind }, 'mail dropped: the server is shutting down');
+      return;
+    }
+    const task = this.attempts(mail).finally(() => this.inFlight.delete(task));
+    this.inFlight.add(task);
+  }
+
+  /** Resolves once every queued mail was delivered or given up on. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /**
+   * Stops taking mail and waits up to `graceMs` for the mails queued: those waiting to retry get
+   * their last try now, and what fails then is logged as given up.
+   */
+  async close(graceMs = 5_000): Promise<void> {
+    this.closed = true;
+    for (const wait of this.waits) {
+      clearTimeout(wait.timer);
+      wait.wake();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.idle(),
+      new Promise((done) => (timer = setTimeout(done, graceMs).unref())),
+    ]);
+    clearTimeout(timer);
+    this.closeTransport();
+  }
+
+  private async attempts(mail: OutgoingMail): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.turns.run(() => this.deliver(mail));
+        return;
+      } catch (error) {
+        const delay = this.retryDelaysMs[attempt - 1];
+        if (delay === undefined || this.closed) {
+          this.logger.error(
+            { kind: mail.kind, attempt, err: safeError(error) },
+            'mail not delivered: giving up',
+          );
+          return;
+        }
+        this.logger.warn(
+          { kind: mail.kind, attempt, retryInMs: delay, err: safeError(error) },
+          'mail not delivered: will retry',
+        );
+        await this.pause(delay);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((wake) => {
+      const wait = {
+        timer: setTimeout(() => {
+          this.waits.delete(wait);
+          wake();
+        }, ms),
+        wake,
+      };
+      this.waits.add(wait);
+    });
+  }
+
+  private smtp(url: string): Deliver {
+    const transport = createTransport(
+      {
+        url,
+        pool: true,
+        maxConnections: SENDS_AT_ONCE,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 20_000,
+      },
+      { from: this.settings.from },
+    );
+    this.closeTransport = () => transport.close();
+    return async (mail) => {
+      const info = await transport.sendMail(message(mail));
+      this.logger.info({ kind: mail.kind, messageId: info.messageId }, 'mail sent');
+    };
+  }
+
+  private outbox(folder: string): Deliver {
+    const transport = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    return async (mail) => {
+      const info = await transport.sendMail({ from: this.settings.from, ...message(mail) });
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const file = join(folder, `${stamp}-${mail.kind}-${randomBytes(4).toString('hex')}.eml`);
+      await writeFile(file, info.message, { mode: 0o600 });
+      this.logger.info(
+        { kind: mail.kind, file },
+        'mail written to the outbox (no SMTP_URL): its link and code are in the file',
+      );
+    };
+  }
+}
+
+function message(mail: OutgoingMail) {
+  return {
+    to: mail.to,
+    subject: mail.subject,
+    text: mail.text,
+    html: mail.html,
+    // Quoted-printable keeps ASCII (the link's token, its own line) readable in Chinese mails too.
+    textEncoding: 'quoted-printable' as const,
+  };
+}

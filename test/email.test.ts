@@ -1,0 +1,582 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import {
+  EmailVerifiedDocument,
+  LoginDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  RequestEmailVerificationDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
+  UpdateProfileDocument,
+  VerifyEmailDocument,
+} from './generated/graphql';
+import { registerUser, type Registered } from './support/accounts';
+import { bearer, startServer, type TestServer } from './support/server';
+import { type Inbox, SMTP_PASSWORD, startInbox, tokenIn } from './support/smtp';
+
+const APP_URL = 'https://app.example';
+
+// Everything secret the tests saw, per server: none of it may appear in that server's log.
+const secrets = new Map<TestServer, Set<string>>();
+
+function keep(server: TestServer, ...values: string[]): void {
+  const kept = secrets.get(server) ?? new Set<string>();
+  for (const value of values) kept.add(value);
+  secrets.set(server, kept);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/** A mailed token as the test knows it: the token, and the hash the server stores of it. */
+function mailed(server: TestServer, token: string): string {
+  keep(server, token, sha256(token));
+  return token;
+}
+
+function expectCleanLog(server: TestServer): void {
+  const text = server.logText();
+  const kept = [...(secrets.get(server) ?? [])];
+  expect(kept.length).toBeGreaterThan(0);
+  expect(kept.filter((secret) => text.includes(secret))).toEqual([]);
+  expect(text).not.toMatch(/\$argon2/);
+  expect(text).not.toContain(SMTP_PASSWORD);
+}
+
+async function register(server: TestServer, headers?: Record<string, string>) {
+  const unique = randomUUID().slice(0, 8);
+  const user = await registerUserWith(server, `mail-${unique}@example.com`, headers);
+  return user;
+}
+
+async function registerUserWith(
+  server: TestServer,
+  email: string,
+  headers?: Record<string, string>,
+): Promise<Registered> {
+  const user = headers
+    ? await registerWithHeaders(server, email, headers)
+    : await registerUser(server, { email });
+  keep(server, user.password, user.token, user.refreshToken);
+  return user;
+}
+
+async function registerWithHeaders(
+  server: TestServer,
+  email: string,
+  headers: Record<string, string>,
+): Promise<Registered> {
+  const password = `correct horse ${randomUUID().slice(0, 8)}`;
+  const response = await server.post(
+    JSON.stringify({
+      query:
+        'mutation ($input: RegisterInput!) { register(input: $input) { __typename ... on AuthPayload { accessToken refreshToken user { id account username } } } }',
+      variables: { input: { username: 'Mail User', email, password } },
+    }),
+    headers,
+  );
+  const result = (
+    response.body.data as {
+      register: {
+        accessToken: string;
+        refreshToken: string;
+        user: { id: string; account: string; username: string };
+      };
+    }
+  ).register;
+  return {
+    id: result.user.id,
+    account: result.user.account,
+    email,
+    password,
+    username: result.user.username,
+    token: result.accessToken,
+    refreshToken: result.refreshToken,
+    sessionId: '',
+  };
+}
+
+async function emailVerified(server: TestServer, token: string): Promise<boolean> {
+  const { body } = await server.request(EmailVerifiedDocument, {}, bearer(token));
+  const me = body.data?.me;
+  if (me?.__typename !== 'User') throw new Error(`me failed: ${JSON.stringify(body)}`);
+  return me.emailVerified;
+}
+
+async function verify(server: TestServer, token: string) {
+  const { body } = await server.request(VerifyEmailDocument, { token });
+  return { result: body.data!.verifyEmail, extensions: body.extensions };
+}
+
+async function requestReset(server: TestServer, email: string, headers?: Record<string, string>) {
+  const { body } = await server.request(RequestPasswordResetDocument, { email }, headers);
+  return body;
+}
+
+async function reset(server: TestServer, token: string, newPassword: string) {
+  const { body } = await server.request(ResetPasswordDocument, { token, newPassword });
+  return body.data!.resetPassword;
+}
+
+async function login(server: TestServer, email: string, password: string) {
+  const { body } = await server.request(LoginDocument, { input: { email, password } });
+  return body.data!.login;
+}
+
+/** A server with its own settings mailing to `inbox`, its log checked and closed afterwards. */
+async function withServer(
+  inbox: Inbox | null,
+  env: Record<string, string>,
+  run: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ ...(inbox ? { SMTP_URL: inbox.url } : {}), ...env });
+  try {
+    await run(server);
+    await server.app.mail.idle();
+    expectCleanLog(server);
+  } finally {
+    await server.close();
+  }
+}
+
+let inbox: Inbox;
+let server: TestServer;
+
+beforeAll(async () => {
+  inbox = await startInbox();
+  server = await startServer({ SMTP_URL: inbox.url });
+});
+
+afterAll(async () => {
+  await server.app.mail.idle();
+  expectCleanLog(server);
+  await server.close();
+  await inbox.close();
+});
+
+describe('email verification', () => {
+  it('registration mails a link; following its token sets emailVerified', async () => {
+    const user = await register(server);
+    expect(await emailVerified(server, user.token)).toBe(false);
+
+    const mail = await inbox.next(user.email);
+    expect(mail.subject).toBe('Confirm your email address');
+    expect(mail.html).toContain('<a href="https://app.example/verify-email?token=');
+    const token = mailed(server, tokenIn(mail));
+    expect(mail.text).toContain(`${APP_URL}/verify-email?token=${token}`);
+
+    const { result, extensions } = await verify(server, token);
+    expect(result).toMatchObject({ __typename: 'User', id: user.id, emailVerified: true });
+    expect(extensions).toEqual({ infocode: 1000, info: 'OK' });
+    expect(await emailVerified(server, user.token)).toBe(true);
+  });
+
+  it('a verification token works once: the second time it is 1010', async () => {
+    const user = await register(server);
+    const token = mailed(server, tokenIn(await inbox.next(user.email)));
+    expect((await verify(server, token)).result.__typename).toBe('User');
+    const again = await verify(server, token);
+    expect(again.result).toMatchObject({ __typename: 'InvalidToken', infocode: 1010 });
+    expect(again.extensions).toEqual({ infocode: 1010, info: 'INVALID_TOKEN_ERROR' });
+  });
+
+  it('a malformed or made-up token is 1010, never an error', async () => {
+    for (const token of ['', 'x', 'A'.repeat(43), "' or 1=1 --", '\u0000'.repeat(43)]) {
+      const { result } = await verify(server, token);
+      expect(result).toMatchObject({ __typename: 'InvalidToken', infocode: 1010 });
+    }
+  });
+
+  it('requestEmailVerification sends a new link and kills the one sent before', async () => {
+    const user = await register(server);
+    const first = mailed(server, tokenIn(await inbox.next(user.email)));
+    const { body } = await server.request(RequestEmailVerificationDocument, {}, bearer(user.token));
+    expect(body.data?.requestEmailVerification).toEqual({
+      __typename: 'RequestAccepted',
+      accepted: true,
+    });
+    const second = mailed(server, tokenIn(await inbox.next(user.email, 1)));
+    expect(second).not.toBe(first);
+    expect((await verify(server, first)).result).toMatchObject({ infocode: 1010 });
+    expect((await verify(server, second)).result).toMatchObject({ emailVerified: true });
+  });
+
+  it('requestEmailVerification for a verified address sends nothing (accepted: false)', async () => {
+    const user = await register(server);
+    await verify(server, mailed(server, tokenIn(await inbox.next(user.email))));
+    const { body } = await server.request(RequestEmailVerificationDocument, {}, bearer(user.token));
+    expect(body.data?.requestEmailVerification).toEqual({
+      __typename: 'RequestAccepted',
+      accepted: false,
+    });
+    await server.app.mail.idle();
+    expect(inbox.to(user.email)).toHaveLength(1);
+  });
+
+  it('requestEmailVerification needs a session: none is 1010', async () => {
+    const { body } = await server.request(RequestEmailVerificationDocument, {});
+    expect(body.data?.requestEmailVerification).toMatchObject({
+      __typename: 'InvalidToken',
+      infocode: 1010,
+    });
+  });
+
+  it('mails speak the language of the request', async () => {
+    const user = await register(server, { 'accept-language': 'zh-CN' });
+    const mail = await inbox.next(user.email);
+    expect(mail.subject).toBe('请验证您的邮箱地址');
+    expect(mail.text).toContain('请在 1 天 内打开以下链接');
+    mailed(server, tokenIn(mail));
+  });
+
+  it('an email change unverifies, mails a link to the new address and a notice to the old', async () => {
+    const user = await register(server);
+    const before = mailed(server, tokenIn(await inbox.next(user.email)));
+    await verify(server, before);
+    const newEmail = `changed-${randomUUID().slice(0, 8)}@example.com`;
+
+    const { body } = await server.request(
+      UpdateProfileDocument,
+      { input: { email: newEmail, currentPassword: user.password } },
+      bearer(user.token),
+    );
+    expect(body.data?.updateProfile).toMatchObject({ __typename: 'User', email: newEmail });
+    expect(await emailVerified(server, user.token)).toBe(false);
+
+    const notice = await inbox.next(user.email, 1);
+    expect(notice.subject).toBe('Your email address was changed');
+    expect(notice.text).toContain(user.email);
+    expect(notice.text).toContain(newEmail);
+    expect(notice.text).not.toMatch(/^[A-Za-z0-9_-]{43}$/m); // a notice carries no token
+
+    const link = await inbox.next(newEmail);
+    const token = mailed(server, tokenIn(link));
+    expect((await verify(server, token)).result).toMatchObject({ emailVerified: true });
+  });
+
+  it('a link sent to an address the user no longer has is dead (1010)', async () => {
+    const user = await register(server);
+    const oldToken = mailed(server, tokenIn(await inbox.next(user.email)));
+    const newEmail = `moved-${randomUUID().slice(0, 8)}@example.com`;
+    await server.request(
+      UpdateProfileDocument,
+      { input: { email: newEmail, currentPassword: user.password } },
+      bearer(user.token),
+    );
+    mailed(server, tokenIn(await inbox.next(newEmail)));
+    expect((await verify(server, oldToken)).result).toMatchObject({ infocode: 1010 });
+    expect(await emailVerified(server, user.token)).toBe(false);
+  });
+
+  it('an expired verification token is 1009', async () => {
+    await withServer(inbox, { EMAIL_VERIFICATION_TTL: '1s' }, async (short) => {
+      const user = await register(short);
+      const token = mailed(short, tokenIn(await inbox.next(user.email)));
+      await new Promise((wait) => setTimeout(wait, 1100));
+      const { result, extensions } = await verify(short, token);
+      expect(result).toMatchObject({ __typename: 'TokenExpired', infocode: 1009 });
+      expect(extensions).toEqual({ infocode: 1009, info: 'TOKEN_EXPIRED_ERROR' });
+    });
+  });
+
+  it('tokens are stored only as their SHA-256', async () => {
+    const user = await register(server);
+    const token = mailed(server, tokenIn(await inbox.next(user.email)));
+    const rows = (await server.app.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ token_hash: string }[]>(
+        'select * from email_tokens where user_id = ?',
+        [user.id],
+        'all',
+      )) as { token_hash: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.token_hash).toBe(sha256(token));
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+});
+
+describe('password reset', () => {
+  it('answers a known and an unknown address alike, and mails only the known one', async () => {
+    const user = await register(server);
+    mailed(server, tokenIn(await inbox.next(user.email))); // the verification mail
+    const unknown = `nobody-${randomUUID().slice(0, 8)}@example.com`;
+
+    const known = await requestReset(server, user.email);
+    const stranger = await requestReset(server, unknown);
+    expect(known).toEqual(stranger);
+    expect(known).toEqual({
+      data: { requestPasswordReset: { accepted: true } },
+      extensions: { infocode: 1000, info: 'OK' },
+    });
+
+    const mail = await inbox.next(user.email, 1);
+    expect(mail.subject).toBe('Reset your password');
+    const token = mailed(server, tokenIn(mail));
+    expect(mail.text).toContain(`${APP_URL}/reset-password?token=${token}`);
+    await server.app.mail.idle();
+    expect(inbox.to(unknown)).toEqual([]);
+  });
+
+  it('an invalid address is still accepted, and nothing is sent', async () => {
+    const sent = inbox.received.length;
+    for (const email of ['', 'not an address', 'a@b@c', 'x'.repeat(300)]) {
+      expect((await requestReset(server, email)).data).toEqual({
+        requestPasswordReset: { accepted: true },
+      });
+    }
+    await server.app.mail.idle();
+    expect(inbox.received.length).toBe(sent);
+  });
+
+  it('resetting ends every session, gives a working pair, and swaps the passwords', async () => {
+    const user = await register(server);
+    mailed(server, tokenIn(await inbox.next(user.email)));
+    const other = await login(server, user.email, user.password);
+    if (other.__typename !== 'AuthPayload') throw new Error('login failed');
+    keep(server, other.accessToken, other.refreshToken);
+
+    await requestReset(server, user.email);
+    const token = mailed(server, tokenIn(await inbox.next(user.email, 1)));
+    const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
+    keep(server, newPassword);
+    const result = await reset(server, token, newPassword);
+    if (result.__typename !== 'AuthPayload') throw new Error(JSON.stringify(result));
+    keep(server, result.accessToken, result.refreshToken);
+    // Following a link mailed to the address proves the address too.
+    expect(result.user).toMatchObject({ id: user.id, email: user.email });
+
+    // Old sessions: access tokens and refresh tokens of both are 1010.
+    for (const old of [user.token, other.accessToken]) {
+      const { body } = await server.request(MeDocument, {}, bearer(old));
+      expect(body.data?.me).toMatchObject({ __typename: 'InvalidToken', infocode: 1010 });
+    }
+    for (const old of [user.refreshToken, other.refreshToken]) {
+      const { body } = await server.request(RefreshTokenDocument, { refreshToken: old });
+      expect(body.data?.refreshToken).toMatchObject({ infocode: 1010 });
+    }
+    // The new pair works.
+    const me = await server.request(MeDocument, {}, bearer(result.accessToken));
+    expect(me.body.data?.me).toMatchObject({ __typename: 'User', id: user.id });
+    const refreshed = await server.request(RefreshTokenDocument, {
+      refreshToken: result.refreshToken,
+    });
+    expect(refreshed.body.data?.refreshToken.__typename).toBe('AuthPayload');
+    if (refreshed.body.data?.refreshToken.__typename === 'AuthPayload') {
+      keep(server, refreshed.body.data.refreshToken.refreshToken);
+    }
+    expect(await emailVerified(server, result.accessToken)).toBe(true);
+
+    // The old password is 1008, the new one logs in.
+    expect(await login(server, user.email, user.password)).toMatchObject({ infocode: 1008 });
+    const fresh = await login(server, user.email, newPassword);
+    expect(fresh.__typename).toBe('AuthPayload');
+    if (fresh.__typename === 'AuthPayload') keep(server, fresh.accessToken, fresh.refreshToken);
+
+    // The same token again: 1010.
+    const again = await reset(server, token, `another one ${randomUUID().slice(0, 8)}`);
+    expect(again).toMatchObject({ __typename: 'InvalidToken', infocode: 1010 });
+  });
+
+  it('a newer request kills the older token', async () => {
+    const user = await register(server);
+    mailed(server, tokenIn(await inbox.next(user.email)));
+    await requestReset(server, user.email);
+    const older = mailed(server, tokenIn(await inbox.next(user.email, 1)));
+    await requestReset(server, user.email);
+    const newer = mailed(server, tokenIn(await inbox.next(user.email, 2)));
+    expect(await reset(server, older, 'a new password 1')).toMatchObject({ infocode: 1010 });
+    expect((await reset(server, newer, 'a new password 2')).__typename).toBe('AuthPayload');
+  });
+
+  it('a new password that breaks the rules is 1003 and leaves the token usable', async () => {
+    const user = await register(server);
+    mailed(server, tokenIn(await inbox.next(user.email)));
+    await requestReset(server, user.email);
+    const token = mailed(server, tokenIn(await inbox.next(user.email, 1)));
+    for (const weak of ['short', 'password123', user.email]) {
+      const result = await reset(server, token, weak);
+      expect(result).toMatchObject({
+        __typename: 'InvalidInput',
+        infocode: 1003,
+        field: 'newPassword',
+      });
+    }
+    expect(await reset(server, token, '')).toMatchObject({ infocode: 1001 });
+    const result = await reset(server, token, 'finally a good one');
+    expect(result.__typename).toBe('AuthPayload');
+    if (result.__typename === 'AuthPayload') keep(server, result.accessToken, result.refreshToken);
+  });
+
+  it('an expired reset token is 1009', async () => {
+    await withServer(inbox, { PASSWORD_RESET_TTL: '1s' }, async (short) => {
+      const user = await register(short);
+      mailed(short, tokenIn(await inbox.next(user.email)));
+      await requestReset(short, user.email);
+      const token = mailed(short, tokenIn(await inbox.next(user.email, 1)));
+      await new Promise((wait) => setTimeout(wait, 1100));
+      const result = await reset(short, token, 'too late for this');
+      expect(result).toMatchObject({ __typename: 'TokenExpired', infocode: 1009 });
+      // The password did not change.
+      const still = await login(short, user.email, user.password);
+      expect(still.__typename).toBe('AuthPayload');
+      if (still.__typename === 'AuthPayload') keep(short, still.accessToken, still.refreshToken);
+    });
+  });
+
+  it('one operation may not reset twice (aliases): 1022 before anything runs', async () => {
+    const response = await server.post(
+      JSON.stringify({
+        query:
+          'mutation { a: resetPassword(token: "x", newPassword: "one password") { __typename } b: resetPassword(token: "y", newPassword: "two password") { __typename } }',
+      }),
+    );
+    expect(response.body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+});
+
+describe('mail limits (RATE_LIMIT_MAIL)', () => {
+  it('per address: over the limit the answer is the same and nothing is sent', async () => {
+    const env = { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '3/1h', TRUST_PROXY: '1' };
+    await withServer(inbox, env, async (limited) => {
+      const user = await register(limited); // mail 1: verification
+      mailed(limited, tokenIn(await inbox.next(user.email)));
+      for (let i = 1; i <= 4; i++) {
+        // Four more requests, from four client addresses: only two more mails fit under 3/1h.
+        const body = await requestReset(limited, user.email, { 'x-forwarded-for': `10.0.0.${i}` });
+        expect(body.data).toEqual({ requestPasswordReset: { accepted: true } });
+      }
+      await limited.app.mail.idle();
+      const mails = inbox.to(user.email);
+      expect(mails).toHaveLength(3);
+      for (const mail of mails) mailed(limited, tokenIn(mail));
+      // requestEmailVerification says so, since only the signed-in owner asks.
+      const { body } = await limited.request(
+        RequestEmailVerificationDocument,
+        {},
+        bearer(user.token),
+      );
+      expect(body.data?.requestEmailVerification).toMatchObject({
+        __typename: 'TooManyRequests',
+        infocode: 1020,
+      });
+      await limited.app.mail.idle();
+      expect(inbox.to(user.email)).toHaveLength(3);
+    });
+  });
+
+  it('per client address: requests beyond the limit send nothing', async () => {
+    await withServer(
+      inbox,
+      { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '2/1h', RATE_LIMIT_REGISTER_ADDRESS: '10/1h' },
+      async (limited) => {
+        const users = [await register(limited), await register(limited), await register(limited)];
+        for (const user of users) mailed(limited, tokenIn(await inbox.next(user.email)));
+        for (const user of users) {
+          expect((await requestReset(limited, user.email)).data).toEqual({
+            requestPasswordReset: { accepted: true },
+          });
+        }
+        await limited.app.mail.idle();
+        // One client address asked three times: the first two were mailed, the third was not.
+        expect(users.map((user) => inbox.to(user.email).length)).toEqual([2, 2, 1]);
+        for (const user of users.slice(0, 2)) mailed(limited, tokenIn(inbox.to(user.email)[1]!));
+      },
+    );
+  });
+});
+
+describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
+  it('login is 1024 until the address is verified, then succeeds', async () => {
+    await withServer(inbox, { REQUIRE_EMAIL_VERIFICATION: 'true' }, async (strict) => {
+      const user = await register(strict);
+      const first = mailed(strict, tokenIn(await inbox.next(user.email)));
+
+      const refused = await strict.request(LoginDocument, {
+        input: { email: user.email, password: user.password },
+      });
+      expect(refused.body.data?.login).toMatchObject({
+        __typename: 'EmailNotVerified',
+        infocode: 1024,
+        info: 'EMAIL_NOT_VERIFIED',
+      });
+      expect(refused.body.extensions).toEqual({ infocode: 1024, info: 'EMAIL_NOT_VERIFIED' });
+      // A wrong password is still only a wrong password: 1024 is no oracle for strangers.
+      expect(await login(strict, user.email, 'not the password')).toMatchObject({
+        infocode: 1008,
+      });
+
+      // The refused login mailed a fresh link; the one from registration no longer works.
+      const token = mailed(strict, tokenIn(await inbox.next(user.email, 1)));
+      expect((await verify(strict, first)).result).toMatchObject({ infocode: 1010 });
+      expect((await verify(strict, token)).result).toMatchObject({ emailVerified: true });
+      const allowed = await login(strict, user.email, user.password);
+      expect(allowed.__typename).toBe('AuthPayload');
+      if (allowed.__typename === 'AuthPayload') keep(strict, allowed.accessToken);
+    });
+  });
+});
+
+describe('delivery', () => {
+  it('without SMTP_URL each mail is an .eml file in MAIL_OUTBOX, named in the log', async () => {
+    await withServer(null, {}, async (local) => {
+      const user = await register(local);
+      await local.app.mail.idle();
+      const outbox = local.config.mail.outbox;
+      const files = readdirSync(outbox).filter((name) => name.endsWith('.eml'));
+      expect(files).toHaveLength(1);
+      const file = join(outbox, files[0]!);
+      const mail = await simpleParser(readFileSync(file));
+      expect(mail.to).toMatchObject({ value: [{ address: user.email }] });
+      const token = mailed(local, tokenIn(mail));
+      expect(local.logs).toContainEqual(
+        expect.objectContaining({ kind: 'verifyEmail', file, level: 30 }),
+      );
+      expect((await verify(local, token)).result).toMatchObject({ emailVerified: true });
+    });
+  });
+
+  it('a refused delivery is logged without the token and tried again', async () => {
+    await server.app.mail.idle(); // so the refusal meets this test's mail
+    inbox.refuseNext(1);
+    const refusedBefore = inbox.refused;
+    const user = await register(server); // answered at once, whatever the SMTP server says
+    const mail = await inbox.next(user.email, 0, 15_000);
+    mailed(server, tokenIn(mail));
+    expect(inbox.refused).toBe(refusedBefore + 1);
+    expect(server.logs).toContainEqual(
+      expect.objectContaining({
+        kind: 'verifyEmail',
+        attempt: 1,
+        msg: 'mail not delivered: will retry',
+      }),
+    );
+  }, 20_000);
+
+  it('with no SMTP server at all, registration still answers at once and the failure is logged', async () => {
+    const gone = await startInbox();
+    await gone.close();
+    const broken = await startServer({ SMTP_URL: gone.url });
+    try {
+      const started = Date.now();
+      const user = await register(broken);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await emailVerified(broken, user.token)).toBe(false);
+      const deadline = Date.now() + 5_000;
+      while (!broken.logText().includes('mail not delivered') && Date.now() < deadline) {
+        await new Promise((wait) => setTimeout(wait, 50));
+      }
+      expect(broken.logs).toContainEqual(
+        expect.objectContaining({ kind: 'verifyEmail', msg: 'mail not delivered: will retry' }),
+      );
+    } finally {
+      await broken.close(); // the retry still waiting gets its last try now, and is given up on
+    }
+    expect(broken.logs).toContainEqual(
+      expect.objectContaining({ kind: 'verifyEmail', msg: 'mail not delivered: giving up' }),
+    );
+    expectCleanLog(broken);
+  });
+});

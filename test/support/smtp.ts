@@ -1,0 +1,108 @@
+import { type AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface Inbox {
+  /** SMTP_URL for the server under test, with credentials the inbox checks. */
+  url: string;
+  /** Every mail accepted so far, in order of arrival. */
+  received: ParsedMail[];
+  /** Mails to one address (any case). */
+  to(address: string): ParsedMail[];
+  /** Waits for the first mail to `address` beyond the `after` already seen. */
+  next(address: string, after?: number, timeoutMs?: number): Promise<ParsedMail>;
+  /** The next `count` deliveries are refused with a temporary error (451). */
+  refuseNext(count: number): void;
+  /** Deliveries refused so far. */
+  refused: number;
+  close(): Promise<void>;
+}
+
+export const SMTP_USER = 'mailer';
+export const SMTP_PASSWORD = 'smtp-password-never-logged';
+
+function recipients(mail: ParsedMail): string[] {
+  const to = mail.to ? (Array.isArray(mail.to) ? mail.to : [mail.to]) : [];
+  return to.flatMap((group) => group.value.map((entry) => (entry.address ?? '').toLowerCase()));
+}
+
+/** A real SMTP server on loopback (smtp-server), reading what arrives with mailparser. */
+export async function startInbox(): Promise<Inbox> {
+  const received: ParsedMail[] = [];
+  const waiters: (() => void)[] = [];
+  let refuse = 0;
+  const inbox = { refused: 0 } as Inbox;
+  const server = new SMTPServer({
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) {
+        callback(null, { user: auth.username });
+      } else {
+        callback(new Error('Invalid username or password'));
+      }
+    },
+    onRcptTo(_address, _session, callback) {
+      if (refuse > 0) {
+        refuse -= 1;
+        inbox.refused += 1;
+        const error = new Error('try again later') as Error & { responseCode: number };
+        error.responseCode = 451;
+        callback(error);
+        return;
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream).then(
+        (mail) => {
+          received.push(mail);
+          waiters.splice(0).forEach((wake) => wake());
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+
+  const to = (address: string) =>
+    received.filter((mail) => recipients(mail).includes(address.toLowerCase()));
+
+  return Object.assign(inbox, {
+    url: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${port}`,
+    received,
+    to,
+    async next(address: string, after = 0, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const mails = to(address);
+        if (mails.length > after) return mails[after]!;
+        const left = deadline - Date.now();
+        if (left <= 0)
+          throw new Error(`no mail #${after + 1} to ${address} within ${timeoutMs} ms`);
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(wake, left);
+          waiters.push(() => {
+            clearTimeout(timer);
+            wake();
+          });
+        });
+      }
+    },
+    refuseNext(count: number) {
+      refuse = count;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
+/** The token of a mailed link: on a line of its own in the text part. */
+export function tokenIn(mail: ParsedMail): string {
+  const match = /^([A-Za-z0-9_-]{43})$/m.exec(mail.text ?? '');
+  if (!match) throw new Error(`no token in mail: ${mail.text}`);
+  return match[1]!;
+}

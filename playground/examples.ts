@@ -95,6 +95,29 @@ mutation UpdateProfile($input: UpdateProfileInput!) {
   "input": { "introduction": "First programmer.", "avatar": null }
 }`,
   ),
+  example(
+    `# Forgot the password? Ask for a link (the answer is the same for any address), then run
+# ResetPassword with the token from the mail. Without SMTP_URL the mail is an .eml file in
+# data/outbox/, where the token stands on a line of its own.
+mutation RequestPasswordReset($email: String!) {
+  requestPasswordReset(email: $email) { accepted }
+}
+
+mutation ResetPassword($token: String!, $newPassword: String!) {
+  resetPassword(token: $token, newPassword: $newPassword) {
+    __typename
+    ... on AuthPayload { accessToken refreshToken user { id emailVerified } }
+    ... on InvalidInput { infocode info message violations { field infocode message } }
+    ... on ErrorResult { infocode info message }
+  }
+}
+`,
+    `{
+  "email": "ada@example.com",
+  "token": "<paste the token from the mail>",
+  "newPassword": "difference engine"
+}`,
+  ),
   example(`# The whole status table. Add "Accept-Language": "zh" to the headers for Chinese.
 query InfoCodes {
   infoCodes { infocode info description remedy }

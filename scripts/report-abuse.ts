@@ -9,6 +9,7 @@ import { startServer, TEST_JWT_SECRET, type TestServer } from '../test/support/s
 const REGISTER = `mutation ($input: RegisterInput!) { register(input: $input) { __typename ... on AuthPayload { accessToken user { id account } } } }`;
 const LOGIN = `mutation ($input: LoginInput!) { login(input: $input) { __typename } }`;
 const ME = `{ me { __typename ... on ErrorResult { infocode } } }`;
+const RESET = `mutation ($email: String!) { requestPasswordReset(email: $email) { accepted } }`;
 
 type Body = {
   data?: Record<
@@ -26,6 +27,16 @@ async function call(
 ) {
   const response = await server.post(JSON.stringify({ query, variables }), headers);
   return { status: response.status, body: response.body as unknown as Body };
+}
+
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function medianOf(times: number[]): number {
+  return [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }
 
 async function victim(server: TestServer) {
@@ -163,11 +174,13 @@ async function main() {
   const median = async (account: string) => {
     const times: number[] = [];
     for (let i = 0; i < 40; i++) {
-      const started = process.hrtime.bigint();
-      await call(hidden, LOGIN, { input: { account, password: 'a wrong password' } });
-      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      times.push(
+        await timed(() =>
+          call(hidden, LOGIN, { input: { account, password: 'a wrong password' } }),
+        ),
+      );
     }
-    return times.sort((a, b) => a - b)[times.length / 2]!;
+    return medianOf(times);
   };
   const unknownAccount = known.account === '1000000000' ? '1000000001' : '1000000000';
   const [knownMs, unknownMs] = [await median(known.account), await median(unknownAccount)];
@@ -176,6 +189,36 @@ async function main() {
     `${(unknownMs / knownMs).toFixed(2)} (${unknownMs.toFixed(1)} ms / ${knownMs.toFixed(1)} ms)`,
   ]);
   await hidden.close();
+
+  // requestPasswordReset: the answer must not tell a known address from an unknown one.
+  const mailing = await startServer({ RATE_LIMIT: 'off', LOG_LEVEL: 'silent' });
+  const knownEmail = `reset-${Date.now()}@example.com`;
+  await call(mailing, REGISTER, {
+    input: { username: 'Reset', email: knownEmail, password: 'the real password 42' },
+  });
+  const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+  for (let i = 0; i < 100; i++) {
+    // Interleaved, so drift on a shared machine falls on both alike.
+    for (const which of ['known', 'unknown'] as const) {
+      const email = which === 'known' ? knownEmail : `nobody-${i}@example.com`;
+      times[which].push(await timed(() => call(mailing, RESET, { email })));
+    }
+  }
+  await mailing.app.mail.idle();
+  const mailed = (await mailing.app.orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      "select count(*) as n from email_tokens where purpose = 'reset-password'",
+      [],
+      'get',
+    )) as { n: number | string };
+  const [knownReset, unknownReset] = [medianOf(times.known), medianOf(times.unknown)];
+  rows.push([
+    'password reset: median answer time, unknown / known address',
+    `${(unknownReset / knownReset).toFixed(2)} (${unknownReset.toFixed(2)} ms / ${knownReset.toFixed(2)} ms; reset tokens issued: ${Number(mailed.n)}, for the known address only)`,
+  ]);
+  await mailing.close();
 
   const width = Math.max(...rows.map(([name]) => name.length));
   console.log('\nAbuse report (issue 4)\n');

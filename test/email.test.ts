@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import {
+  DeleteAccountDocument,
   EmailVerifiedDocument,
   LoginDocument,
   MeDocument,
@@ -434,6 +435,43 @@ describe('password reset', () => {
       }),
     );
     expect(response.body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
+  it('a reset lifts the wrong-password lock on the account', async () => {
+    const env = { RATE_LIMIT: 'on', RATE_LIMIT_LOGIN_ACCOUNT: '2/15m' };
+    await withServer(inbox, env, async (limited) => {
+      const user = await register(limited);
+      mailed(limited, tokenIn(await inbox.next(user.email)));
+      for (let i = 0; i < 2; i++) await login(limited, user.email, `wrong guess ${i}`);
+      expect(await login(limited, user.email, user.password)).toMatchObject({ infocode: 1020 });
+
+      await requestReset(limited, user.email);
+      const token = mailed(limited, tokenIn(await inbox.next(user.email, 1)));
+      const newPassword = `after the lock ${randomUUID().slice(0, 8)}`;
+      keep(limited, newPassword);
+      const result = await reset(limited, token, newPassword);
+      expect(result.__typename).toBe('AuthPayload');
+      if (result.__typename === 'AuthPayload')
+        keep(limited, result.accessToken, result.refreshToken);
+      const back = await login(limited, user.email, newPassword);
+      expect(back.__typename).toBe('AuthPayload');
+      if (back.__typename === 'AuthPayload') keep(limited, back.accessToken, back.refreshToken);
+    });
+  });
+
+  it('a deleted account takes its links with it: 1010', async () => {
+    const user = await register(server);
+    const verifyToken = mailed(server, tokenIn(await inbox.next(user.email)));
+    await requestReset(server, user.email);
+    const resetToken = mailed(server, tokenIn(await inbox.next(user.email, 1)));
+    const { body } = await server.request(
+      DeleteAccountDocument,
+      { password: user.password },
+      bearer(user.token),
+    );
+    expect(body.data?.deleteAccount.__typename).toBe('AccountDeleted');
+    expect((await verify(server, verifyToken)).result).toMatchObject({ infocode: 1010 });
+    expect(await reset(server, resetToken, 'no one to reset')).toMatchObject({ infocode: 1010 });
   });
 });
 

@@ -97,7 +97,14 @@ describe('GraphiQL playground in a browser', () => {
       await page.goto(server.url, { waitUntil: 'load' });
       expect(await page.title()).toBe('Account API playground');
       const tabs = await page.locator('.graphiql-tab-button').allTextContents();
-      expect(tabs).toEqual(['Register', 'Login', 'Me', 'UpdateProfile', 'InfoCodes']);
+      expect(tabs).toEqual([
+        'Register',
+        'Login',
+        'Me',
+        'UpdateProfile',
+        'RequestPasswordReset',
+        'InfoCodes',
+      ]);
       // The headers editor is open from the start, with the Authorization header to fill in.
       const headersTool = page.getByRole('region', { name: 'Headers' });
       await headersTool.locator('.view-line', { hasText: 'Authorization' }).waitFor();

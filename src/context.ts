@@ -22,6 +22,11 @@ export interface Context {
   readonly auth: Authentication;
   readonly client: ClientInfo;
   readonly failures: RecordedFailure[];
+  /**
+   * Runs `work` once the whole response has been written, so nothing it does can show in the
+   * answer's timing (requestPasswordReset looks the address up only then).
+   */
+  afterResponse(work: () => void): void;
 }
 
 /**
@@ -45,6 +50,8 @@ export class UnitOfWork {
  */
 export class RequestContext implements Context {
   readonly failures: RecordedFailure[] = [];
+  /** Shared with Apollo's per-operation copy of the context, like `failures`. */
+  readonly deferred: (() => void)[] = [];
 
   constructor(
     readonly requestId: string,
@@ -56,5 +63,9 @@ export class RequestContext implements Context {
 
   get em(): EntityManager {
     return this.unit.em;
+  }
+
+  afterResponse(work: () => void): void {
+    this.deferred.push(work);
   }
 }

@@ -177,7 +177,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   await apollo.start();
 
-  function contextFor(request: IncomingMessage, requestId: string, lang: Lang): Context {
+  function contextFor(request: IncomingMessage, requestId: string, lang: Lang): RequestContext {
     const unit = new UnitOfWork(orm);
     const auth = new Authentication(header(request, 'authorization'), tokens, () => unit.em);
     const client = {
@@ -253,11 +253,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
+    const built: { context?: RequestContext } = {};
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body },
-      context: () => Promise.resolve(contextFor(request, requestId, lang)),
+      context: () => Promise.resolve((built.context = contextFor(request, requestId, lang))),
     });
     await write(response, result, requestId, lang);
+    // Work that must not show in the answer's timing starts only now (Context.afterResponse).
+    for (const work of built.context?.deferred ?? []) work();
   }
 
   /**

@@ -1,12 +1,13 @@
 // `npm run bench`: the project's speed measured against the limits of its own stack, in one run.
 // Everything runs on loopback; every load is bounded in time. See BENCHMARKS.md for the output.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
+import { startProcess, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -26,40 +27,6 @@ interface Figure {
 }
 
 // ---- processes ------------------------------------------------------------------------------
-
-function startProcess(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((found, fail) => {
-    let output = '';
-    const timer = setTimeout(
-      () => fail(new Error(`no port from ${args.join(' ')}: ${output}`)),
-      30000,
-    );
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"port":(\d+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        found({ child, port: Number(match[1]) });
-      }
-    });
-    child.on('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}: ${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
-}
 
 function rssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

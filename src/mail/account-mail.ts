@@ -102,8 +102,8 @@ export class AccountMail {
   }
 
   /**
-   * Runs `work` after the GraphQL answer, so the answer's timing says nothing about what the
-   * work found (requestPasswordReset).
+   * Runs `work` in the background, tracked so idle() and close() can wait for it (with
+   * Context.afterResponse: after the answer, which then cannot depend on what it finds).
    */
   later(work: () => Promise<void>): void {
     const job = new Promise<void>((done) => setImmediate(done))

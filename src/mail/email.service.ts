@@ -30,8 +30,8 @@ export class EmailService {
   ) {}
 
   /**
-   * Always accepted, in the same time: the lookup and the mail happen after the answer, so
-   * neither the answer nor its timing tells whether the address has an account.
+   * Always accepted, in the same time: the lookup and the mail start once the answer has been
+   * written, so neither the answer nor its timing tells whether the address has an account.
    */
   async requestPasswordReset(ctx: Context, email: string): Promise<RequestAccepted> {
     const client = await this.limits.mailClient.hit(addressKey(ctx.client.address));
@@ -40,10 +40,12 @@ export class EmailService {
       const em = ctx.em.fork();
       const normalized = address.value.normalized;
       const { lang } = ctx;
-      this.mail.later(async () => {
-        const user = await em.findOne(User, { emailNormalized: normalized });
-        if (user) await this.mail.sendLink(em, user, EmailTokenPurpose.RESET_PASSWORD, lang);
-      });
+      ctx.afterResponse(() =>
+        this.mail.later(async () => {
+          const user = await em.findOne(User, { emailNormalized: normalized });
+          if (user) await this.mail.sendLink(em, user, EmailTokenPurpose.RESET_PASSWORD, lang);
+        }),
+      );
     }
     return new RequestAccepted(true);
   }

@@ -1,0 +1,41 @@
+// Child processes for measurements: a server in a process of its own, so the load generator
+// (or anything the measuring process does) never shares its event loop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+/** Starts `node args...` in the project folder; resolves with the port its log line names. */
+export function startProcess(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((found, fail) => {
+    let output = '';
+    const timer = setTimeout(
+      () => fail(new Error(`no port from ${args.join(' ')}: ${output}`)),
+      30000,
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"port":(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        found({ child, port: Number(match[1]) });
+      }
+    });
+    child.on('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}: ${output}`)));
+  });
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}

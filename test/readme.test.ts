@@ -55,20 +55,9 @@ describe('the README, pasted into a shell', () => {
     folder.remove();
   });
 
-  it('shows the Apollo Client examples exactly as they are in examples/ (and tested)', () => {
-    const client = readFileSync(join(ROOT, 'examples', 'apollo-client.ts'), 'utf8');
-    const shown = /## Typed clients[\s\S]*?```ts\n([\s\S]*?)```/.exec(README)![1]!;
-    expect(shown.length).toBeGreaterThan(1000);
-    expect(client.startsWith(shown)).toBe(true);
-    const refresh = readFileSync(join(ROOT, 'examples', 'refresh-on-1009.ts'), 'utf8');
-    expect(README).toContain('```ts\n' + refresh + '```');
-  });
-
-  it('the example operations register, log in, read and change the profile, list the codes', async () => {
-    const script = shellBlock('Example operations').replaceAll(
-      'localhost:4000',
-      new URL(server.url).host,
-    );
+  /** Runs a section's sh block against the test server; every answer must be 1000 OK. */
+  async function runExamples(heading: string) {
+    const script = shellBlock(heading).replaceAll('localhost:4000', new URL(server.url).host);
     const { code, stdout, stderr } = await bash(script, folder.path, {
       PATH: process.env.PATH ?? '',
     });
@@ -80,6 +69,20 @@ describe('the README, pasted into a shell', () => {
     expect(answers.map((answer) => answer.extensions)).toEqual(
       answers.map(() => ({ infocode: 1000, info: 'OK' })),
     );
+    return answers;
+  }
+
+  it('shows the Apollo Client examples exactly as they are in examples/ (and tested)', () => {
+    const client = readFileSync(join(ROOT, 'examples', 'apollo-client.ts'), 'utf8');
+    const shown = /## Typed clients[\s\S]*?```ts\n([\s\S]*?)```/.exec(README)![1]!;
+    expect(shown.length).toBeGreaterThan(1000);
+    expect(client.startsWith(shown)).toBe(true);
+    const refresh = readFileSync(join(ROOT, 'examples', 'refresh-on-1009.ts'), 'utf8');
+    expect(README).toContain('```ts\n' + refresh + '```');
+  });
+
+  it('the example operations register, log in, read and change the profile, list the codes', async () => {
+    const answers = await runExamples('Example operations');
     expect(answers.map((answer) => Object.keys(answer.data)[0])).toEqual([
       'register',
       'me',
@@ -96,21 +99,7 @@ describe('the README, pasted into a shell', () => {
 
   it('the email examples verify the address from the outbox, then reset the password', async () => {
     // Runs after the example operations, which registered ada@example.com.
-    const script = shellBlock('Email: verification and password reset').replaceAll(
-      'localhost:4000',
-      new URL(server.url).host,
-    );
-    const { code, stdout, stderr } = await bash(script, folder.path, {
-      PATH: process.env.PATH ?? '',
-    });
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    const answers = stdout
-      .split(/(?<=\})(?=\{)|\n/)
-      .filter(Boolean)
-      .map((text) => JSON.parse(text) as { data: Record<string, unknown>; extensions: unknown });
-    expect(answers.map((answer) => answer.extensions)).toEqual(
-      answers.map(() => ({ infocode: 1000, info: 'OK' })),
-    );
+    const answers = await runExamples('Email: verification and password reset');
     expect(answers.map((answer) => answer.data)).toEqual([
       { verifyEmail: { __typename: 'User', emailVerified: true } },
       { requestPasswordReset: { accepted: true } },

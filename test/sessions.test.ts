@@ -13,36 +13,16 @@ import {
   type SessionsQuery,
 } from './generated/graphql';
 import { registerUser, sessionIdOf, type Registered } from './support/accounts';
+import { expectCleanLog, keep } from './support/log-secrets';
 import { bearer, startServer, type TestServer } from './support/server';
 
 const DAY = 24 * 3600;
 const REUSE_LOG = 'refresh token reused: session ended';
 
-// ---------------------------------------------------------------------------------------------
-// What the tests handle that must never reach a log: every password, token and hash, per server.
-
-const secrets = new Map<TestServer, Set<string>>();
-
-function keep(server: TestServer, ...values: string[]): void {
-  const kept = secrets.get(server) ?? new Set<string>();
-  for (const value of values) if (value) kept.add(value);
-  secrets.set(server, kept);
-}
-
 /** A refresh token, its secret and the hash the server stores of it. */
 function refreshSecrets(refreshToken: string): string[] {
   const secret = refreshToken.slice(refreshToken.indexOf('.') + 1);
   return [refreshToken, secret, createHash('sha256').update(secret).digest('base64url')];
-}
-
-/** The log holds none of the server's secrets, no password hash and no error line. */
-function expectCleanLog(server: TestServer): void {
-  const text = server.logText();
-  const kept = [...(secrets.get(server) ?? [])];
-  expect(kept.length).toBeGreaterThan(0);
-  expect(kept.filter((secret) => text.includes(secret))).toEqual([]);
-  expect(text).not.toMatch(/\$argon2/);
-  expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
 }
 
 /** A server with its own settings, closed afterwards; its log is checked like the main one. */

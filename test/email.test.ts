@@ -583,7 +583,7 @@ describe('delivery', () => {
       expect(mail.to).toMatchObject({ value: [{ address: user.email }] });
       const token = mailed(local, tokenIn(mail));
       expect(local.logs).toContainEqual(
-        expect.objectContaining({ kind: 'verifyEmail', file, level: 30 }),
+        expect.objectContaining({ kind: 'verifyEmail', file, url: `file://${file}`, level: 30 }),
       );
       expect((await verify(local, token)).result).toMatchObject({ emailVerified: true });
     });

@@ -26,6 +26,9 @@ export function startProcess(
       const match = /"port":(\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
+        // From here on the output is only drained (a full pipe would stall the server).
+        child.stdout.removeAllListeners('data');
+        child.stdout.resume();
         found({ child, port: Number(match[1]) });
       }
     });

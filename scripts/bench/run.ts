@@ -158,6 +158,8 @@ async function main(): Promise<void> {
       NODE_ENV: 'production',
       JWT_SECRET: secret,
       DATABASE_URL: store.url,
+      // Registration mails a verification link after answering: here as .eml files.
+      MAIL_OUTBOX: join(folder, 'outbox'),
       RATE_LIMIT: 'off',
       HOST: '127.0.0.1',
       PORT: '0',

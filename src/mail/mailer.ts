@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createTransport } from 'nodemailer';
 import { type MailSettings } from '../config';
 import { type MailKind, type RenderedMail } from '../info/messages/mail';
@@ -147,9 +148,10 @@ export class Mailer {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(folder, `${stamp}-${mail.kind}-${randomBytes(4).toString('hex')}.eml`);
       await writeFile(file, info.message, { mode: 0o600 });
+      // A link to the mail, not the mail's link: that holds a token, which no log line may.
       this.logger.info(
-        { kind: mail.kind, file },
-        'mail written to the outbox (no SMTP_URL): its link and code are in the file',
+        { kind: mail.kind, file, url: pathToFileURL(file).href },
+        'mail written to the outbox (no SMTP_URL): open it for the link and code',
       );
     };
   }

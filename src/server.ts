@@ -22,6 +22,8 @@ import { PasswordHasher } from './accounts/passwords';
 import { type Config } from './config';
 import { type Context, RequestContext, UnitOfWork } from './context';
 import { openDatabase } from './db/orm';
+import { PreparedReads } from './db/prepared-reads';
+import { UserReads } from './accounts/user.repository';
 import { BodyTooLarge, readBody } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
@@ -127,11 +129,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   logger.info({ destination: mailer.destination }, 'mail goes to the %s', mailer.destination);
   const emailTokens = new EmailTokens();
   const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
-  const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, {
+  const users = new UserReads(new PreparedReads(orm));
+  const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, users, {
     hideAccountExistence: config.hideAccountExistence,
     requireEmailVerification: config.mail.requireVerification,
   });
-  const email = new EmailService(accounts, passwords, sessions, emailTokens, mail, limits);
+  const email = new EmailService(accounts, passwords, sessions, emailTokens, mail, limits, users);
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
   const sweeper = startSweeping(
     orm,
@@ -179,7 +182,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
 
   function contextFor(request: IncomingMessage, requestId: string, lang: Lang): RequestContext {
     const unit = new UnitOfWork(orm);
-    const auth = new Authentication(header(request, 'authorization'), tokens, () => unit.em);
+    const auth = new Authentication(header(request, 'authorization'), tokens, users);
     const client = {
       address: clientAddress(
         request.socket.remoteAddress,

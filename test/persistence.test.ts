@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { LoginDocument, MeDocument, RegisterDocument } from './generated/graphql';
+import { LoginDocument, MeDocument, RegisterDocument, UserByIdDocument } from './generated/graphql';
 import { registerUser, type Registered } from './support/accounts';
 import { bearer, scratchFolder, startServer } from './support/server';
 
@@ -67,6 +67,34 @@ describe('a SQLite file keeps everything across restarts', () => {
     } finally {
       await today.close();
     }
+  });
+
+  it('closing the server closes the database file, after every pooled connection served reads', async () => {
+    const file = join(folder.path, 'release', 'accounts.sqlite');
+    const server = await startServer({ DATABASE_URL: `sqlite:${file}`, DATABASE_POOL_SIZE: '4' });
+    const user = await registerUser(server);
+    // Enough reads at once that every pooled connection prepares and keeps its statements.
+    const reads = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2
+          ? server.request(MeDocument, {}, bearer(user.token))
+          : server.request(UserByIdDocument, { id: user.id }),
+      ),
+    );
+    for (const { body } of reads) expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+    await server.close();
+
+    // SQLite refuses to close a connection that still has prepared statements: it would stay open.
+    const open = readdirSync('/proc/self/fd').flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/self/fd/${fd}`)];
+      } catch {
+        return []; // closed while listing
+      }
+    });
+    expect(open.filter((target) => target.startsWith(file))).toEqual([]);
+    // The last connection to close folds the WAL back into the file and removes it.
+    expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('argon2 settings below the OWASP minimum stop start-up', async () => {

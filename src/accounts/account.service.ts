@@ -27,7 +27,7 @@ import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './
 import { type PasswordCheck, type PasswordHasher } from './passwords';
 import { AuthPayload } from './results';
 import * as rules from './rules';
-import { findUserById } from './user.repository';
+import { type UserReads } from './user.repository';
 import { Role, User } from './user.entity';
 
 /** How many random account numbers registration tries before it answers 1007. */
@@ -75,6 +75,7 @@ export class AccountService {
     private readonly limits: RateLimits,
     private readonly logger: Logger,
     private readonly mail: AccountMail,
+    private readonly users: UserReads,
     private readonly options: { hideAccountExistence: boolean; requireEmailVerification: boolean },
   ) {
     this.decoy = passwords.hash(randomBytes(32).toString('base64url'));
@@ -187,7 +188,7 @@ export class AccountService {
     let target = caller;
     if (userId !== null && userId !== undefined && userId.toLowerCase() !== caller.id) {
       if (caller.role !== Role.ADMIN) return new InsufficientPermissions('permission.otherProfile');
-      const other = await this.findById(ctx.em, userId);
+      const other = await this.findById(userId);
       if (!other) return new UserNotExist();
       target = other;
     }
@@ -260,13 +261,17 @@ export class AccountService {
     }
 
     const oldEmail = target.email;
-    ctx.em.assign(target, changes);
+    const updatedAt = new Date();
+    let updated: number;
     try {
-      await ctx.em.flush();
+      updated = await ctx.em.nativeUpdate(User, { id: target.id }, { ...changes, updatedAt });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return new MailboxOccupied();
       throw error;
     }
+    // Deleted since it was read (by itself on another device, or by an admin).
+    if (updated === 0) return new UserNotExist();
+    Object.assign(target, changes, { updatedAt });
     if (emailChanges) {
       await this.mail.trySendLink(
         ctx.em,
@@ -287,7 +292,7 @@ export class AccountService {
   ): Promise<User | ErrorResult> {
     await ctx.auth.optional(); // so User.email can tell whether the caller may see it
     if (id !== null && id !== undefined && id.trim() !== '') {
-      return (await this.findById(ctx.em, id)) ?? new UserNotExist();
+      return (await this.findById(id)) ?? new UserNotExist();
     }
     if (account !== null && account !== undefined) {
       const violations = new rules.Violations();
@@ -378,9 +383,9 @@ export class AccountService {
     return (await em.count(User, { emailNormalized: normalized })) > 0;
   }
 
-  private findById(em: EntityManager, id: string): Promise<User | null> {
+  private findById(id: string): Promise<User | null> {
     const canonical = canonicalId(id);
-    return canonical ? findUserById(em, canonical) : Promise.resolve(null);
+    return canonical ? this.users.byId(canonical) : Promise.resolve(null);
   }
 
   /** Forgets the wrong passwords counted against the user's account (RATE_LIMIT_LOGIN_ACCOUNT). */

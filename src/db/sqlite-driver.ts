@@ -1,4 +1,4 @@
-import { type Knex } from '@mikro-orm/knex';
+import { type Knex, SqliteKnexDialect } from '@mikro-orm/knex';
 import {
   AbstractSqlDriver,
   type Configuration,
@@ -6,9 +6,19 @@ import {
   SqlitePlatform,
   type Transaction,
 } from '@mikro-orm/sqlite';
+import { type Database } from 'sqlite3';
 import { type Release, Semaphore } from '../semaphore';
+import { forgetStatementsOf } from './sqlite-statements';
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
+
+/** knex's SQLite dialect, finalizing a connection's kept statements (PreparedReads) before it closes. */
+class KeptStatementsDialect extends SqliteKnexDialect {
+  async destroyRawConnection(connection: Database): Promise<void> {
+    await forgetStatementsOf(connection);
+    await (super.destroyRawConnection as (connection: Database) => Promise<void>)(connection);
+  }
+}
 
 /**
  * SQLite admits one writer at a time. Left alone, a second connection that wants to write waits in
@@ -21,6 +31,11 @@ const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 export class SingleWriterConnection extends SqliteConnection {
   private readonly writes = new Semaphore(1);
   private readonly held = new WeakMap<object, Release>();
+
+  override createKnex(): void {
+    this.client = this.createKnexClient(KeptStatementsDialect as unknown as string);
+    this.connected = true;
+  }
 
   override async begin(
     options: Parameters<SqliteConnection['begin']>[0] = {},

@@ -4,7 +4,7 @@ import { type PasswordHasher } from '../accounts/passwords';
 import { type AuthPayload } from '../accounts/results';
 import * as rules from '../accounts/rules';
 import { User } from '../accounts/user.entity';
-import { findUserById } from '../accounts/user.repository';
+import { type UserReads } from '../accounts/user.repository';
 import { type Context } from '../context';
 import {
   type ErrorResult,
@@ -27,6 +27,7 @@ export class EmailService {
     private readonly tokens: EmailTokens,
     private readonly mail: AccountMail,
     private readonly limits: RateLimits,
+    private readonly users: UserReads,
   ) {}
 
   /**
@@ -140,7 +141,7 @@ export class EmailService {
         purpose === EmailTokenPurpose.VERIFY_EMAIL ? 'verify.expired' : 'reset.expired',
       );
     }
-    const user = await findUserById(ctx.em, presented.token.user.id);
+    const user = await this.users.byId(presented.token.user.id);
     if (!user || user.emailNormalized !== presented.token.email) {
       await this.tokens.spend(ctx.em, presented.token);
       return new InvalidToken(invalid);

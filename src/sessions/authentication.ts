@@ -1,7 +1,6 @@
-import { type EntityManager } from '@mikro-orm/core';
 import { User, Role } from '../accounts/user.entity';
+import { type UserReads } from '../accounts/user.repository';
 import { type ErrorResult, InvalidToken, TokenExpired, UserNotExist } from '../info/results';
-import { findSignedIn } from './sessions';
 import { type AccessTokens } from './tokens';
 
 export type AuthFailure = ErrorResult; // TokenExpired | InvalidToken | UserNotExist
@@ -21,7 +20,7 @@ export class Authentication {
   constructor(
     private readonly authorization: string | null,
     private readonly tokens: AccessTokens,
-    private readonly em: () => EntityManager,
+    private readonly users: UserReads,
   ) {}
 
   /** The caller, or the failure that says why there is none (1009, 1010, 1016). */
@@ -76,7 +75,7 @@ export class Authentication {
     if (!verified.ok)
       return verified.reason === 'expired' ? new TokenExpired() : new InvalidToken();
     const { userId, sessionId } = verified.claims;
-    const signed = await findSignedIn(this.em(), userId, sessionId);
+    const signed = await this.users.signedIn(userId, sessionId);
     if (!signed) return new UserNotExist();
     if (!signed.sessionLive) return new InvalidToken('token.sessionEnded');
     this.current = signed.user;

@@ -1,7 +1,6 @@
-import { type EntityDictionary, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type ClientInfo } from '../context';
 import { User } from '../accounts/user.entity';
-import { knownUser } from '../accounts/user.repository';
 import { type Logger, safeError } from '../logger';
 import { hashSecret, sameHash } from '../secrets';
 import { formatRefreshToken, parseRefreshToken, type RefreshTokenChain } from './refresh-tokens';
@@ -22,9 +21,6 @@ export interface Opened {
 
 export type Refreshed =
   ({ ok: true; user: User } & Opened) | { ok: false; reason: 'invalid' | 'expired' | 'reused' };
-
-/** The caller of an authenticated request, read in one query with their session. */
-export type Signed = { user: User; sessionLive: boolean } | null;
 
 /** The longest chain of retired tokens followed to recognise reuse (about 1 ms per 500 steps). */
 const MOST_STEPS_BACK = 5000;
@@ -180,33 +176,6 @@ export class Sessions {
       refreshExpiresIn: this.settings.refreshTokenTtl,
     };
   }
-}
-
-/**
- * The per-request read behind every access token: the user by primary key and whether the
- * token's session is live, in one query on two primary keys. The user is mapped into the
- * request's unit of work, as if found with em.findOne.
- */
-export async function findSignedIn(
-  em: EntityManager,
-  userId: string,
-  sessionId: string,
-): Promise<Signed> {
-  const row = (await em
-    .getConnection()
-    .execute(
-      'select u.*, (select count(*) from sessions s where s.id = ? and s.user_id = u.id and s.expires_at > ?) as session_live from users u where u.id = ? limit 1',
-      [sessionId, new Date(), userId],
-      'get',
-    )) as (EntityDictionary<User> & { session_live: number }) | undefined;
-  if (!row) return null;
-  const { session_live: live, ...columns } = row;
-  // count(*) is a number on SQLite and a bigint string on PostgreSQL.
-  const known = knownUser(em, userId);
-  return {
-    user: known ?? em.map(User, columns as EntityDictionary<User>),
-    sessionLive: Number(live) > 0,
-  };
 }
 
 /** How often expired rows are swept away. */

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import {
@@ -586,6 +586,22 @@ describe('delivery', () => {
         expect.objectContaining({ kind: 'verifyEmail', file, url: `file://${file}`, level: 30 }),
       );
       expect((await verify(local, token)).result).toMatchObject({ emailVerified: true });
+    });
+  });
+
+  it('an outbox folder removed while the server runs is made again for the next mail', async () => {
+    await withServer(null, {}, async (local) => {
+      await register(local);
+      await local.app.mail.idle();
+      const outbox = local.config.mail.outbox;
+      rmSync(outbox, { recursive: true });
+      const user = await register(local);
+      await local.app.mail.idle();
+      const files = readdirSync(outbox).filter((name) => name.endsWith('.eml'));
+      expect(files).toHaveLength(1);
+      const mail = await simpleParser(readFileSync(join(outbox, files[0]!)));
+      expect(mail.to).toMatchObject({ value: [{ address: user.email }] });
+      expect(statSync(outbox).mode & 0o777).toBe(0o700);
     });
   });
 

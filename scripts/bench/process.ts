@@ -1,9 +1,25 @@
 // Child processes for measurements: a server in a process of its own, so the load generator
 // (or anything the measuring process does) never shares its event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
+
+/**
+ * The environment `npm start` gives the server (its `NAME=${NAME:-default}` settings), so the
+ * bench measures the server as it is started, from the one place that says how.
+ */
+export function startScriptEnvironment(): Record<string, string> {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const settings: Record<string, string> = {};
+  for (const [, name, fallback] of scripts.start.matchAll(/(\w+)=\$\{\1:-([^}]*)\}/g)) {
+    settings[name!] = process.env[name!] ?? fallback!;
+  }
+  return settings;
+}
 
 /** Starts `node args...` in the project folder; resolves with the port its log line names. */
 export function startProcess(

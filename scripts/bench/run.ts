@@ -7,7 +7,7 @@ import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
-import { startProcess, stop } from './process';
+import { startProcess, startScriptEnvironment, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     await stop(hello.child);
 
     const server = await startProcess([join(ROOT, 'dist', 'main.js')], {
-      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', // as `npm start` sets it
+      ...startScriptEnvironment(),
       NODE_ENV: 'production',
       JWT_SECRET: secret,
       DATABASE_URL: store.url,

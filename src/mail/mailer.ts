@@ -144,10 +144,15 @@ export class Mailer {
     const transport = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
     return async (mail) => {
       const info = await transport.sendMail({ from: this.settings.from, ...message(mail) });
-      await mkdir(folder, { recursive: true, mode: 0o700 });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(folder, `${stamp}-${mail.kind}-${randomBytes(4).toString('hex')}.eml`);
-      await writeFile(file, info.message, { mode: 0o600 });
+      const write = () => writeFile(file, info.message, { mode: 0o600 });
+      // The folder is made on the first mail, and again if someone removed it meanwhile.
+      await write().catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        await write();
+      });
       // A link to the mail, not the mail's link: that holds a token, which no log line may.
       this.logger.info(
         { kind: mail.kind, file, url: pathToFileURL(file).href },

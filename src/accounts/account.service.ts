@@ -98,7 +98,7 @@ export class AccountService {
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
 
     // Checked early only to spare a hash; the unique index decides races below.
-    if (await this.emailTaken(ctx.em, email!.normalized)) return new MailboxOccupied();
+    if (await this.users.emailTaken(email!.normalized)) return new MailboxOccupied();
 
     const stored = await this.store(
       ctx.em,
@@ -146,7 +146,10 @@ export class AccountService {
     const rejected = invalid(violations);
     if (rejected || !lookup || !password) return rejected!;
 
-    const user = await ctx.em.findOne(User, lookup);
+    const user =
+      'account' in lookup
+        ? await this.users.byAccount(lookup.account)
+        : await this.users.byEmail(lookup.emailNormalized);
     const hidden = this.options.hideAccountExistence;
     if (!user && !hidden) return new UserNotExist();
 
@@ -256,7 +259,7 @@ export class AccountService {
       const wrong = await this.checkPassword(target, input.currentPassword!);
       if (wrong) return wrong;
     }
-    if (emailChanges && (await this.emailTaken(ctx.em, changes.emailNormalized!))) {
+    if (emailChanges && (await this.users.emailTaken(changes.emailNormalized!))) {
       return new MailboxOccupied();
     }
 
@@ -298,7 +301,7 @@ export class AccountService {
       const violations = new rules.Violations();
       const checked = violations.take(rules.account(account));
       if (!checked) return invalid(violations)!;
-      return (await ctx.em.findOne(User, { account: checked })) ?? new UserNotExist();
+      return (await this.users.byAccount(checked)) ?? new UserNotExist();
     }
     return new InvalidInput([
       new FieldViolation('id', 'MISSING_REQUIRED_PARAMS', 'user.lookupMissing'),
@@ -377,10 +380,6 @@ export class AccountService {
     if (check.matches) return check;
     await counter.hit(key);
     return new WrongPassword();
-  }
-
-  private async emailTaken(em: EntityManager, normalized: string): Promise<boolean> {
-    return (await em.count(User, { emailNormalized: normalized })) > 0;
   }
 
   private findById(id: string): Promise<User | null> {

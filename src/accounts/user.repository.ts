@@ -28,6 +28,21 @@ const BY_ID: PreparedRead = {
   sql: `select ${USER_COLUMNS} from users u where u.id = ?`,
 };
 
+const BY_ACCOUNT: PreparedRead = {
+  name: 'user_by_account',
+  sql: `select ${USER_COLUMNS} from users u where u.account = ?`,
+};
+
+const BY_EMAIL: PreparedRead = {
+  name: 'user_by_email',
+  sql: `select ${USER_COLUMNS} from users u where u.email_normalized = ?`,
+};
+
+const EMAIL_TAKEN: PreparedRead = {
+  name: 'email_taken',
+  sql: 'select 1 as taken from users where email_normalized = ?',
+};
+
 /** The user and whether the session is live, in one statement on two primary keys. */
 const SIGNED_IN: PreparedRead = {
   name: 'user_signed_in',
@@ -40,7 +55,8 @@ const SIGNED_IN: PreparedRead = {
 export type Signed = { user: User; sessionLive: boolean } | null;
 
 /**
- * The reads of a user by primary key that nearly every request makes (see PreparedReads). Each
+ * The reads of one user that nearly every request makes (see PreparedReads): by id, account number
+ * or email, and the caller by token. Each
  * answers a User that is not part of any unit of work: code that changes a user writes the change
  * with a statement of its own (em.nativeUpdate), never by flushing this object.
  */
@@ -50,6 +66,23 @@ export class UserReads {
   async byId(id: string): Promise<User | null> {
     const row = await this.reads.first<UserRow>(BY_ID, [id]);
     return row ? userFromRow(row) : null;
+  }
+
+  /** By the 10-digit account number, as checked by the account rule. */
+  async byAccount(account: string): Promise<User | null> {
+    const row = await this.reads.first<UserRow>(BY_ACCOUNT, [account]);
+    return row ? userFromRow(row) : null;
+  }
+
+  /** By the lower-cased address (User.emailNormalized). */
+  async byEmail(normalized: string): Promise<User | null> {
+    const row = await this.reads.first<UserRow>(BY_EMAIL, [normalized]);
+    return row ? userFromRow(row) : null;
+  }
+
+  /** Whether a user has this lower-cased address. */
+  async emailTaken(normalized: string): Promise<boolean> {
+    return (await this.reads.first(EMAIL_TAKEN, [normalized])) !== undefined;
   }
 
   /** The read behind every access token: the user, and whether the token's session is live. */

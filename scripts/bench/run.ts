@@ -11,9 +11,15 @@ import { startProcess, startScriptEnvironment, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
 const ROOT = resolve(__dirname, '..', '..');
-// 5 s per measurement: 3 s runs moved ratios by 10-20% between runs on this shared machine.
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = [1, 10, 50] as const;
+/**
+ * Each ratio is measured in ROUNDS alternating pairs of PAIR_SECONDS runs, the median taken: this
+ * shared machine's speed drifts by up to half within minutes, so the two sides of a ratio must be
+ * measured side by side in time, never minutes apart.
+ */
+const ROUNDS = 3;
+const PAIR_SECONDS = 2;
 const SETTLE_MS = 1500;
 const PASSWORD = 'bench password 1';
 const THREADPOOL = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
@@ -42,15 +48,25 @@ interface Load {
   /** Builds each request: body and headers. */
   next: () => { body: string; headers?: Record<string, string> };
   overallRate?: number;
+  seconds?: number;
+  /** Hash-bound operations leave work in flight at the deadline; wait for it to drain. */
+  settle?: boolean;
 }
 
-async function load({ url, connections, next, overallRate }: Load): Promise<Figure> {
+async function load({
+  url,
+  connections,
+  next,
+  overallRate,
+  seconds = SECONDS,
+  settle = true,
+}: Load): Promise<Figure> {
   let failed = 0;
   const result = await autocannon({
     url,
     method: 'POST',
     connections,
-    duration: SECONDS,
+    duration: seconds,
     ...(overallRate ? { overallRate } : {}),
     headers: { 'content-type': 'application/json' },
     requests: [
@@ -72,7 +88,7 @@ async function load({ url, connections, next, overallRate }: Load): Promise<Figu
   });
   // autocannon stops at its deadline with requests still in flight; a run of logins leaves up to
   // half a second of hashing behind. Let it drain so it does not count against the next run.
-  await new Promise((settled) => setTimeout(settled, SETTLE_MS));
+  await new Promise((settled) => setTimeout(settled, settle ? SETTLE_MS : 200));
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -83,7 +99,10 @@ async function load({ url, connections, next, overallRate }: Load): Promise<Figu
 
 // ---- baselines outside the server -------------------------------------------------------------
 
-async function argon2Loop(hash: string): Promise<{ perSecond: number; singleMs: number }> {
+async function argon2Loop(
+  hash: string,
+  seconds = SECONDS,
+): Promise<{ perSecond: number; singleMs: number }> {
   const single: number[] = [];
   for (let i = 0; i < 15; i++) {
     const started = process.hrtime.bigint();
@@ -91,7 +110,7 @@ async function argon2Loop(hash: string): Promise<{ perSecond: number; singleMs: 
     single.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   let done = 0;
-  const until = Date.now() + SECONDS * 1000;
+  const until = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: THREADPOOL }, async () => {
       while (Date.now() < until) {
@@ -100,13 +119,13 @@ async function argon2Loop(hash: string): Promise<{ perSecond: number; singleMs: 
       }
     }),
   );
-  return { perSecond: done / SECONDS, singleMs: single.sort((a, b) => a - b)[7]! };
+  return { perSecond: done / seconds, singleMs: single.sort((a, b) => a - b)[7]! };
 }
 
-/** `operation` 50 at a time for SECONDS: operations per second. */
-async function loop(operation: (id: string) => Promise<unknown>, ids: string[]) {
+/** `operation` 50 at a time for `seconds`: operations per second. */
+async function loop(operation: (id: string) => Promise<unknown>, ids: string[], seconds = SECONDS) {
   let done = 0;
-  const until = Date.now() + SECONDS * 1000;
+  const until = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       while (Date.now() < until) {
@@ -115,7 +134,34 @@ async function loop(operation: (id: string) => Promise<unknown>, ids: string[]) 
       }
     }),
   );
-  return done / SECONDS;
+  return done / seconds;
+}
+
+interface Paired {
+  /** Median of the rounds' subject / baseline. */
+  ratio: number;
+  subject: number;
+  baseline: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+/** ROUNDS alternating runs of the two sides of a ratio (rates per second), medians of each. */
+async function paired(
+  subject: () => Promise<number>,
+  baseline: () => Promise<number>,
+): Promise<Paired> {
+  const subjects: number[] = [];
+  const baselines: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    baselines.push(await baseline());
+    subjects.push(await subject());
+  }
+  return {
+    ratio: median(subjects.map((value, round) => value / baselines[round]!)),
+    subject: median(subjects),
+    baseline: median(baselines),
+  };
 }
 
 // ---- the run --------------------------------------------------------------------------------
@@ -143,15 +189,16 @@ async function main(): Promise<void> {
     process.stdout.write('baselines\n');
     const hello = await startProcess([join(ROOT, 'scripts', 'bench', 'hello-server.js')], {});
     children.push(hello.child);
-    note(
-      'H hello, 50',
-      await load({
+    const helloLoad = (seconds = SECONDS) =>
+      load({
         url: `http://127.0.0.1:${hello.port}/`,
         connections: 50,
         next: () => ({ body: '{"query":"{ hello }"}' }),
-      }),
-    );
-    await stop(hello.child);
+        seconds,
+        settle: false,
+      });
+    // H's answer has no envelope, so it is judged by its status only.
+    note('H hello, 50', { ...(await helloLoad()), failed: 0 });
 
     const server = await startProcess([join(ROOT, 'dist', 'main.js')], {
       ...startScriptEnvironment(),
@@ -171,14 +218,16 @@ async function main(): Promise<void> {
     children.push(server.child);
     const url = `http://127.0.0.1:${server.port}/graphql`;
 
-    // A ends in the same envelope our checker expects; H's answer has none, so it is judged by status.
+    const typename = () => ({ body: '{"query":"{ __typename }"}' });
     for (const connections of CONNECTIONS) {
-      note(
-        `A __typename, ${connections}`,
-        await load({ url, connections, next: () => ({ body: '{"query":"{ __typename }"}' }) }),
-      );
+      note(`A __typename, ${connections}`, await load({ url, connections, next: typename }));
     }
-    figures.get('H hello, 50')!.failed = 0;
+    /** A for PAIR_SECONDS at 50 connections: the baseline beside each operation. */
+    const aRate = async () =>
+      (await load({ url, connections: 50, next: typename, seconds: PAIR_SECONDS, settle: false }))
+        .rps;
+    const aOverH = await paired(aRate, async () => (await helloLoad(PAIR_SECONDS)).rps);
+    await stop(hello.child);
 
     const argon = await argon2Loop(hash);
     process.stdout.write(
@@ -258,10 +307,15 @@ async function main(): Promise<void> {
       }),
     };
 
+    const hashBound = (name: string) => name === 'login' || name === 'register';
+    /** A beside each operation's 50-connection run, at 1,000 users and at 100,000. */
+    const aBeside = new Map<string, number>();
+
     process.stdout.write('operations at 1,000 users\n');
     let meRssPeak = 0;
     for (const [name, next] of Object.entries(operations)) {
       for (const connections of CONNECTIONS) {
+        if (connections === 50) aBeside.set(`${name}, 1k`, await aRate());
         const watch =
           name === 'me' && connections === 50
             ? setInterval(
@@ -269,7 +323,10 @@ async function main(): Promise<void> {
                 100,
               )
             : null;
-        note(`${name}, ${connections}`, await load({ url, connections, next }));
+        note(
+          `${name}, ${connections}`,
+          await load({ url, connections, next, settle: hashBound(name) }),
+        );
         if (watch) clearInterval(watch);
       }
     }
@@ -288,60 +345,82 @@ async function main(): Promise<void> {
       note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
     }
 
+    process.stdout.write(`ratios: ${ROUNDS} rounds of each side in turn, ${PAIR_SECONDS} s each\n`);
+    const bestConnections = (name: string) =>
+      CONNECTIONS.reduce((a, b) =>
+        figures.get(`${name}, ${b}`)!.rps > figures.get(`${name}, ${a}`)!.rps ? b : a,
+      );
+    const opRate = (name: string, connections: number) => async () =>
+      (
+        await load({
+          url,
+          connections,
+          next: operations[name]!,
+          seconds: PAIR_SECONDS,
+          settle: hashBound(name),
+        })
+      ).rps;
+    const pRate = async () => (await argon2Loop(hash, PAIR_SECONDS)).perSecond;
+    const sides: Record<string, Paired> = {
+      'A / H': aOverH,
+      'me / A': await paired(opRate('me', 50), aRate),
+      'user(id) / A': await paired(opRate('user(id)', 50), aRate),
+      'updateProfile / D updates': await paired(
+        opRate('updateProfile', bestConnections('updateProfile')),
+        () => loop((id) => store.update(id), ids, PAIR_SECONDS),
+      ),
+      'login / P': await paired(opRate('login', bestConnections('login')), pRate),
+      'register / P': await paired(opRate('register', bestConnections('register')), pRate),
+    };
+    for (const [name, side] of Object.entries(sides)) {
+      process.stdout.write(
+        `  ${name.padEnd(28)} ${side.ratio.toFixed(2)}  (${side.subject.toFixed(0)} / ${side.baseline.toFixed(0)} per s)\n`,
+      );
+    }
+
     process.stdout.write('operations at 100,000 users\n');
     await store.seed(1000, 100_000, hash, taken);
     await store.settle();
     const bigIds = await store.ids();
     ids.splice(0, ids.length, ...bigIds);
     allAccounts.splice(0, allAccounts.length, ...taken);
-    for (const [name, next] of Object.entries(operations))
-      note(`${name}, 50, 100k users`, await load({ url, connections: 50, next }));
+    for (const [name, next] of Object.entries(operations)) {
+      aBeside.set(`${name}, 100k`, await aRate());
+      note(
+        `${name}, 50, 100k users`,
+        await load({ url, connections: 50, next, settle: hashBound(name) }),
+      );
+    }
 
     const peakRss = rssMegabytes(server.child.pid!, 'VmHWM');
     await stop(server.child);
 
     // ---- the table ----
     const rps = (name: string) => figures.get(name)!.rps;
-    const best = (name: string) => Math.max(...CONNECTIONS.map((c) => rps(`${name}, ${c}`)));
     const rows: [string, string, string, boolean][] = [];
     const ratio = (label: string, value: number, target: number, detail: string) =>
       rows.push([label, `${value.toFixed(2)} (${detail})`, `>= ${target}`, value >= target]);
     // Ceilings: the ratio an operation would reach if it cost nothing beyond A's request plus the
     // raw SQLite statements it cannot avoid (one read; one read and one update), each at its own
     // measured rate on this machine. Per-request costs add up on the one JavaScript thread.
-    const aCost = 1 / rps('A __typename, 50');
+    const aCost = 1 / sides['me / A']!.baseline;
     const readCeiling = aCost / (aCost + 1 / dReads);
     const updateCeiling = 1 / dUpdates / (aCost + 1 / dReads + 1 / dUpdates);
-    ratio(
-      'A / H',
-      rps('A __typename, 50') / rps('H hello, 50'),
-      0.45,
-      `${rps('A __typename, 50').toFixed(0)} / ${rps('H hello, 50').toFixed(0)} req/s`,
-    );
-    ratio(
-      'me / A, 50 connections',
-      rps('me, 50') / rps('A __typename, 50'),
-      0.5,
-      `${rps('me, 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}; ceiling ${readCeiling.toFixed(2)}`,
-    );
-    ratio(
-      'user(id) / A, 50 connections',
-      rps('user(id), 50') / rps('A __typename, 50'),
-      0.6,
-      `${rps('user(id), 50').toFixed(0)} / ${rps('A __typename, 50').toFixed(0)}; ceiling ${readCeiling.toFixed(2)}`,
-    );
-    ratio(
-      'updateProfile / D updates',
-      best('updateProfile') / dUpdates,
-      0.5,
-      `${best('updateProfile').toFixed(0)} / ${dUpdates.toFixed(0)}; ceiling ${updateCeiling.toFixed(2)}`,
-    );
-    ratio(
-      'login / P',
-      best('login') / argon.perSecond,
-      0.9,
-      `${best('login').toFixed(0)} / ${argon.perSecond.toFixed(0)}`,
-    );
+    const sideBySide = (label: string, name: string, target: number, ceiling?: number) => {
+      const side = sides[name]!;
+      ratio(
+        label,
+        side.ratio,
+        target,
+        `median of ${ROUNDS} rounds; ${side.subject.toFixed(0)} / ${side.baseline.toFixed(0)} per s` +
+          (ceiling === undefined ? '' : `; ceiling ${ceiling.toFixed(2)}`),
+      );
+    };
+    sideBySide('A / H', 'A / H', 0.45);
+    sideBySide('me / A, 50 connections', 'me / A', 0.5, readCeiling);
+    sideBySide('user(id) / A, 50 connections', 'user(id) / A', 0.6, readCeiling);
+    sideBySide('updateProfile / D updates', 'updateProfile / D updates', 0.5, updateCeiling);
+    sideBySide('login / P', 'login / P', 0.9);
     const loginP50 = figures.get('login, 1')!.p50;
     rows.push([
       'login p50 at 1 connection',
@@ -349,12 +428,7 @@ async function main(): Promise<void> {
       `<= hash + 3 ms`,
       loginP50 <= argon.singleMs + 3,
     ]);
-    ratio(
-      'register / P',
-      best('register') / argon.perSecond,
-      0.85,
-      `${best('register').toFixed(0)} / ${argon.perSecond.toFixed(0)}`,
-    );
+    sideBySide('register / P', 'register / P', 0.85);
     for (const [name, figure] of steady) {
       const spread = figure.p99 / Math.max(figure.p50, 1);
       rows.push([
@@ -364,13 +438,15 @@ async function main(): Promise<void> {
         spread <= 3,
       ]);
     }
+    // Each side over the A measured beside it, so the machine's drift between them cancels out.
     for (const name of Object.keys(operations)) {
-      const scale = rps(`${name}, 50, 100k users`) / rps(`${name}, 50`);
+      const big = rps(`${name}, 50, 100k users`) / aBeside.get(`${name}, 100k`)!;
+      const small = rps(`${name}, 50`) / aBeside.get(`${name}, 1k`)!;
       ratio(
         `100k / 1k users, ${name}`,
-        scale,
+        big / small,
         0.87,
-        `${rps(`${name}, 50, 100k users`).toFixed(0)} / ${rps(`${name}, 50`).toFixed(0)}`,
+        `${rps(`${name}, 50, 100k users`).toFixed(0)} / ${rps(`${name}, 50`).toFixed(0)} req/s, over A beside each: ${aBeside.get(`${name}, 100k`)!.toFixed(0)} / ${aBeside.get(`${name}, 1k`)!.toFixed(0)}`,
       );
     }
     rows.push([
@@ -382,7 +458,7 @@ async function main(): Promise<void> {
     rows.push(['peak RSS, whole run (VmHWM)', `${peakRss.toFixed(0)} MB`, '—', true]);
     const failures = [...figures.entries(), ...steady.entries()].filter(([, f]) => f.failed > 0);
 
-    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement`;
+    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement, ratios from ${ROUNDS} alternating rounds of ${PAIR_SECONDS} s per side`;
     const table = [
       '| figure | measured | target | |',
       '|---|---|---|---|',
@@ -410,7 +486,7 @@ async function main(): Promise<void> {
     writeFileSync(
       join(ROOT, output),
       `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\nMachine: ${machine}.\n` +
-        `The server runs built, in production mode, on ${postgres ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with rate limits off; autocannon runs in the bench process on the same machine, so both share its cores. Ratios compare runs of the same bench.\n\n${table}\n\n## Every run\n\n${raw}\n` +
+        `The server runs built, in production mode, on ${postgres ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with rate limits off; autocannon runs in the bench process on the same machine, so both share its cores. The two sides of each ratio are measured in turn, round after round, and the median round is reported: the machine's speed drifts within minutes, so a ratio of runs minutes apart would measure the drift.\n\n${table}\n\n## Every run\n\n${raw}\n` +
         (failures.length
           ? `\nRuns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`
           : ''),

@@ -1,5 +1,6 @@
 import { type OptionalProps } from '@mikro-orm/core';
-import { type PreparedRead, type PreparedReads } from '../db/prepared-reads';
+import { Batch } from '../db/batch';
+import { portableRead, type PreparedRead, type PreparedReads } from '../db/prepared-reads';
 import { type Role, User } from './user.entity';
 
 /** A users row as the database returns it: SQLite gives numbers where PostgreSQL gives types. */
@@ -23,48 +24,80 @@ const USER_COLUMNS =
   'u.id, u.account, u.username, u.username_folded, u.email, u.email_normalized, u.email_verified, ' +
   'u.password_hash, u.avatar, u.introduction, u.role, u.created_at, u.updated_at';
 
-const BY_ID: PreparedRead = {
-  name: 'user_by_id',
-  sql: `select ${USER_COLUMNS} from users u where u.id = ?`,
+const BY_ACCOUNT = portableRead(
+  'user_by_account',
+  `select ${USER_COLUMNS} from users u where u.account = ?`,
+);
+
+const BY_EMAIL = portableRead(
+  'user_by_email',
+  `select ${USER_COLUMNS} from users u where u.email_normalized = ?`,
+);
+
+const EMAIL_TAKEN = portableRead(
+  'email_taken',
+  'select 1 as taken from users where email_normalized = ?',
+);
+
+/**
+ * Users by id, many at once: the ids come as one parameter (a JSON array on SQLite, an array on
+ * PostgreSQL), so one prepared statement serves any number. `k` says which id a row answers.
+ */
+const BY_IDS: PreparedRead = {
+  name: 'users_by_ids',
+  sqlite: `select j.key as k, ${USER_COLUMNS} from json_each(?) j cross join users u on u.id = j.value`,
+  postgresql:
+    `select x.k - 1 as k, ${USER_COLUMNS} from unnest($1::text[]) with ordinality as x(id, k)` +
+    ' join users u on u.id = x.id',
 };
 
-const BY_ACCOUNT: PreparedRead = {
-  name: 'user_by_account',
-  sql: `select ${USER_COLUMNS} from users u where u.account = ?`,
-};
-
-const BY_EMAIL: PreparedRead = {
-  name: 'user_by_email',
-  sql: `select ${USER_COLUMNS} from users u where u.email_normalized = ?`,
-};
-
-const EMAIL_TAKEN: PreparedRead = {
-  name: 'email_taken',
-  sql: 'select 1 as taken from users where email_normalized = ?',
-};
-
-/** The user and whether the session is live, in one statement on two primary keys. */
+/** Users by id with whether the given session of each is live: the check behind every token. */
 const SIGNED_IN: PreparedRead = {
-  name: 'user_signed_in',
-  sql:
-    `select ${USER_COLUMNS}, exists (select 1 from sessions s where s.id = ? and s.user_id = u.id` +
-    ' and s.expires_at > ?) as session_live from users u where u.id = ?',
+  name: 'users_signed_in',
+  sqlite:
+    `select j.key as k, ${USER_COLUMNS}, exists (select 1 from sessions s` +
+    " where s.id = json_extract(j.value, '$[1]') and s.user_id = u.id and s.expires_at > ?)" +
+    " as session_live from json_each(?) j cross join users u on u.id = json_extract(j.value, '$[0]')",
+  postgresql:
+    `select x.k - 1 as k, ${USER_COLUMNS}, exists (select 1 from sessions s` +
+    ' where s.id = x.sid and s.user_id = u.id and s.expires_at > $1) as session_live' +
+    ' from unnest($2::text[], $3::text[]) with ordinality as x(id, sid, k) join users u on u.id = x.id',
 };
+
+type Keyed<Row> = Row & { k: number | string };
+type SignedInRow = UserRow & { session_live: boolean | number };
 
 /** The caller of an authenticated request and whether the token's session is still live. */
 export type Signed = { user: User; sessionLive: boolean } | null;
 
 /**
  * The reads of one user that nearly every request makes (see PreparedReads): by id, account number
- * or email, and the caller by token. Each
- * answers a User that is not part of any unit of work: code that changes a user writes the change
- * with a statement of its own (em.nativeUpdate), never by flushing this object.
+ * or email, and the caller by token. The reads by id and by token are batched (see Batch): the
+ * requests of one turn of the event loop share one statement. Each answer is a User of its own,
+ * outside any unit of work: code that changes a user writes the change with a statement of its
+ * own (em.nativeUpdate), never by flushing this object.
  */
 export class UserReads {
-  constructor(private readonly reads: PreparedReads) {}
+  private readonly ids: Batch<UserRow>;
+  private readonly signed: Batch<SignedInRow>;
+
+  constructor(private readonly reads: PreparedReads) {
+    this.ids = new Batch(async (ids) =>
+      byKey(ids, await this.reads.rows<Keyed<UserRow>>(BY_IDS, this.listParam(ids))),
+    );
+    this.signed = new Batch(async (keys) => {
+      const pairs = keys.map((key) => key.split(' ') as [string, string]);
+      const now = this.reads.time(new Date());
+      const params =
+        this.reads.dialect === 'postgresql'
+          ? [now, pairs.map(([userId]) => userId), pairs.map(([, sessionId]) => sessionId)]
+          : [now, JSON.stringify(pairs)];
+      return byKey(keys, await this.reads.rows<Keyed<SignedInRow>>(SIGNED_IN, params));
+    });
+  }
 
   async byId(id: string): Promise<User | null> {
-    const row = await this.reads.first<UserRow>(BY_ID, [id]);
+    const row = await this.ids.get(id);
     return row ? userFromRow(row) : null;
   }
 
@@ -87,13 +120,19 @@ export class UserReads {
 
   /** The read behind every access token: the user, and whether the token's session is live. */
   async signedIn(userId: string, sessionId: string): Promise<Signed> {
-    const row = await this.reads.first<UserRow & { session_live: boolean | number }>(SIGNED_IN, [
-      sessionId,
-      this.reads.time(new Date()),
-      userId,
-    ]);
+    // Both are ids of ours from a verified token (UUIDs): a space cannot occur in either.
+    const row = await this.signed.get(`${userId} ${sessionId}`);
     return row ? { user: userFromRow(row), sessionLive: Boolean(row.session_live) } : null;
   }
+
+  private listParam(values: string[]): unknown[] {
+    return [this.reads.dialect === 'postgresql' ? values : JSON.stringify(values)];
+  }
+}
+
+/** The rows of a batch by the key each answers (`k` is the key's place in the batch). */
+function byKey<Row>(keys: string[], rows: Keyed<Row>[]): Map<string, Row> {
+  return new Map(rows.map((row) => [keys[Number(row.k)]!, row]));
 }
 
 /**

@@ -5,10 +5,21 @@ import { type SqlEntityManager } from '@mikro-orm/sqlite';
 import { type Database } from 'sqlite3';
 import { statementsOf } from './sqlite-statements';
 
-/** A read on the hot path: fixed SQL with `?` placeholders, and a name unique among reads. */
+export type Dialect = 'sqlite' | 'postgresql';
+
+/** A read on the hot path, in each dialect's SQL, with a name unique among reads. */
 export interface PreparedRead {
   readonly name: string;
-  readonly sql: string;
+  /** With `?` placeholders. */
+  readonly sqlite: string;
+  /** With `$1`, `$2`, … placeholders. */
+  readonly postgresql: string;
+}
+
+/** A read whose SQL is the same in both dialects but for the placeholders (written as `?`). */
+export function portableRead(name: string, sql: string): PreparedRead {
+  let n = 0;
+  return { name, sqlite: sql, postgresql: sql.replace(/\?/g, () => `$${++n}`) };
 }
 
 interface PostgresClient {
@@ -28,46 +39,38 @@ interface PostgresClient {
  * statements per connection by itself.
  */
 export class PreparedReads {
+  readonly dialect: Dialect;
   private readonly client: Knex.Client;
-  private readonly postgresql: boolean;
-  /** PostgreSQL's `$n` form of each read's SQL. */
-  private readonly numbered = new Map<PreparedRead, string>();
 
   constructor(orm: MikroORM) {
     const em = orm.em as SqlEntityManager;
     this.client = em.getKnex().client as Knex.Client;
-    this.postgresql = em.getPlatform() instanceof PostgreSqlPlatform;
+    this.dialect = em.getPlatform() instanceof PostgreSqlPlatform ? 'postgresql' : 'sqlite';
   }
 
-  /** The first row the read returns, if any. */
-  async first<Row>(read: PreparedRead, params: readonly unknown[]): Promise<Row | undefined> {
+  async rows<Row>(read: PreparedRead, params: readonly unknown[]): Promise<Row[]> {
     const connection: unknown = await this.client.acquireConnection();
     try {
-      if (!this.postgresql)
-        return await statementsOf(connection as Database).first<Row>(read.sql, params);
+      if (this.dialect === 'sqlite') {
+        return await statementsOf(connection as Database).all<Row>(read.sqlite, params);
+      }
       const result = await (connection as PostgresClient).query({
         name: read.name,
-        text: this.postgresText(read),
+        text: read.postgresql,
         values: params,
       });
-      return result.rows[0] as Row | undefined;
+      return result.rows as Row[];
     } finally {
       await this.client.releaseConnection(connection);
     }
   }
 
-  /** A point in time as the dialect's datetime columns hold it (SQLite: epoch milliseconds). */
-  time(date: Date): Date | number {
-    return this.postgresql ? date : date.getTime();
+  async first<Row>(read: PreparedRead, params: readonly unknown[]): Promise<Row | undefined> {
+    return (await this.rows<Row>(read, params))[0];
   }
 
-  private postgresText(read: PreparedRead): string {
-    let text = this.numbered.get(read);
-    if (text === undefined) {
-      let n = 0;
-      text = read.sql.replace(/\?/g, () => `$${++n}`);
-      this.numbered.set(read, text);
-    }
-    return text;
+  /** A point in time as the dialect's datetime columns hold it (SQLite: epoch milliseconds). */
+  time(date: Date): Date | number {
+    return this.dialect === 'postgresql' ? date : date.getTime();
   }
 }

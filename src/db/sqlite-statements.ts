@@ -12,11 +12,11 @@ export class StatementCache {
 
   constructor(private readonly db: Database) {}
 
-  async first<Row>(sql: string, params: readonly unknown[]): Promise<Row | undefined> {
+  async all<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
     const statement = await this.statement(sql);
     return new Promise((resolve, reject) =>
       statement.all(params, (error: Error | null, rows: Row[]) =>
-        error ? reject(error) : resolve(rows[0]),
+        error ? reject(error) : resolve(rows),
       ),
     );
   }

@@ -83,15 +83,16 @@ export class UserReads {
 
   constructor(private readonly reads: PreparedReads) {
     this.ids = new Batch(async (ids) =>
-      byKey(ids, await this.reads.rows<Keyed<UserRow>>(BY_IDS, this.listParam(ids))),
+      byKey(ids, await this.reads.rows<Keyed<UserRow>>(BY_IDS, [this.reads.list(ids)])),
     );
     this.signed = new Batch(async (keys) => {
       const pairs = keys.map((key) => key.split(' ') as [string, string]);
       const now = this.reads.time(new Date());
+      // SQLite walks one list of pairs; PostgreSQL unnests two parallel arrays.
       const params =
         this.reads.dialect === 'postgresql'
           ? [now, pairs.map(([userId]) => userId), pairs.map(([, sessionId]) => sessionId)]
-          : [now, JSON.stringify(pairs)];
+          : [now, this.reads.list(pairs)];
       return byKey(keys, await this.reads.rows<Keyed<SignedInRow>>(SIGNED_IN, params));
     });
   }
@@ -102,15 +103,13 @@ export class UserReads {
   }
 
   /** By the 10-digit account number, as checked by the account rule. */
-  async byAccount(account: string): Promise<User | null> {
-    const row = await this.reads.first<UserRow>(BY_ACCOUNT, [account]);
-    return row ? userFromRow(row) : null;
+  byAccount(account: string): Promise<User | null> {
+    return this.one(BY_ACCOUNT, account);
   }
 
   /** By the lower-cased address (User.emailNormalized). */
-  async byEmail(normalized: string): Promise<User | null> {
-    const row = await this.reads.first<UserRow>(BY_EMAIL, [normalized]);
-    return row ? userFromRow(row) : null;
+  byEmail(normalized: string): Promise<User | null> {
+    return this.one(BY_EMAIL, normalized);
   }
 
   /** Whether a user has this lower-cased address. */
@@ -125,8 +124,10 @@ export class UserReads {
     return row ? { user: userFromRow(row), sessionLive: Boolean(row.session_live) } : null;
   }
 
-  private listParam(values: string[]): unknown[] {
-    return [this.reads.dialect === 'postgresql' ? values : JSON.stringify(values)];
+  /** The user a read by one unique value finds, if any. */
+  private async one(read: PreparedRead, value: string): Promise<User | null> {
+    const row = await this.reads.first<UserRow>(read, [value]);
+    return row ? userFromRow(row) : null;
   }
 }
 

@@ -69,6 +69,11 @@ export class PreparedReads {
     return (await this.rows<Row>(read, params))[0];
   }
 
+  /** A list as one parameter: an array for PostgreSQL, JSON text for SQLite's json_each. */
+  list(values: readonly unknown[]): unknown {
+    return this.dialect === 'postgresql' ? values : JSON.stringify(values);
+  }
+
   /** A point in time as the dialect's datetime columns hold it (SQLite: epoch milliseconds). */
   time(date: Date): Date | number {
     return this.dialect === 'postgresql' ? date : date.getTime();

@@ -53,6 +53,8 @@ interface Load {
   settle?: boolean;
 }
 
+const pause = (ms: number) => new Promise((settled) => setTimeout(settled, ms));
+
 /** Every answer must be a full success: a fast failure would flatter the figures. */
 const succeeded = (status: number, body: string) =>
   status === 200 && body.trimEnd().endsWith('"extensions":{"infocode":1000,"info":"OK"}}');
@@ -85,7 +87,7 @@ async function load({
   });
   // autocannon stops at its deadline with requests still in flight; a run of logins leaves up to
   // half a second of hashing behind. Let it drain so it does not count against the next run.
-  await new Promise((settled) => setTimeout(settled, settle ? SETTLE_MS : 200));
+  await pause(settle ? SETTLE_MS : 200);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -314,8 +316,20 @@ async function main(): Promise<void> {
      * for the hash-bound operations P (what bounds them).
      */
     const aBeside = new Map<string, number>();
-    const besideRate = async (name: string) =>
-      hashBound(name) ? (await argon2Loop(hash, PAIR_SECONDS)).perSecond : aRate();
+    /** P for PAIR_SECONDS: the baseline beside each hash-bound operation. */
+    const pRate = async () => (await argon2Loop(hash, PAIR_SECONDS)).perSecond;
+    const besideRate = (name: string) => (hashBound(name) ? pRate() : aRate());
+    /** An operation for PAIR_SECONDS at `connections`: its side of a pair, or a fresh peak. */
+    const opRate = (name: string, connections: number) => async () =>
+      (
+        await load({
+          url,
+          connections,
+          next: operations[name]!,
+          seconds: PAIR_SECONDS,
+          settle: hashBound(name),
+        })
+      ).rps;
 
     process.stdout.write('operations at 1,000 users\n');
     let meRssPeak = 0;
@@ -347,16 +361,10 @@ async function main(): Promise<void> {
     const steadyRates = new Map<string, number>();
     for (const [name, next] of Object.entries(operations)) {
       // The peak is measured again just before: 70% of a peak from minutes ago can be 100% now.
-      const { rps: peak } = await load({
-        url,
-        connections: bestConnections(name),
-        next,
-        seconds: PAIR_SECONDS,
-        settle: hashBound(name),
-      });
+      const peak = await opRate(name, bestConnections(name))();
       const rate = Math.max(1, Math.floor(peak * 0.7));
       const figure = await paced({ url, rate, seconds: SECONDS, connections: 50, next, succeeded });
-      if (hashBound(name)) await new Promise((settled) => setTimeout(settled, SETTLE_MS));
+      if (hashBound(name)) await pause(SETTLE_MS);
       steady.set(name, figure);
       steadyRates.set(name, rate);
       note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
@@ -375,17 +383,6 @@ async function main(): Promise<void> {
     note(`A, at me's ${floorRate}/s`, atFloor);
 
     process.stdout.write(`ratios: ${ROUNDS} rounds of each side in turn, ${PAIR_SECONDS} s each\n`);
-    const opRate = (name: string, connections: number) => async () =>
-      (
-        await load({
-          url,
-          connections,
-          next: operations[name]!,
-          seconds: PAIR_SECONDS,
-          settle: hashBound(name),
-        })
-      ).rps;
-    const pRate = async () => (await argon2Loop(hash, PAIR_SECONDS)).perSecond;
     const sides: Record<string, Paired> = {
       'A / H': aOverH,
       'me / A': await paired(opRate('me', 50), aRate),

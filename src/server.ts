@@ -22,8 +22,8 @@ import { PasswordHasher } from './accounts/passwords';
 import { type Config } from './config';
 import { type Context, RequestContext, UnitOfWork } from './context';
 import { openDatabase } from './db/orm';
-import { PreparedReads } from './db/prepared-reads';
-import { UserReads } from './accounts/user.repository';
+import { PreparedStatements } from './db/prepared-statements';
+import { UserStore } from './accounts/user.repository';
 import { BodyTooLarge, readBody } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
@@ -129,7 +129,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   logger.info({ destination: mailer.destination }, 'mail goes to the %s', mailer.destination);
   const emailTokens = new EmailTokens();
   const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
-  const users = new UserReads(new PreparedReads(orm));
+  const users = new UserStore(new PreparedStatements(orm));
   const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, users, {
     hideAccountExistence: config.hideAccountExistence,
     requireEmailVerification: config.mail.requireVerification,

@@ -27,7 +27,7 @@ import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './
 import { type PasswordCheck, type PasswordHasher } from './passwords';
 import { AuthPayload } from './results';
 import * as rules from './rules';
-import { type UserReads } from './user.repository';
+import { type ProfileChanges, type UserStore } from './user.repository';
 import { Role, User } from './user.entity';
 
 /** How many random account numbers registration tries before it answers 1007. */
@@ -75,7 +75,7 @@ export class AccountService {
     private readonly limits: RateLimits,
     private readonly logger: Logger,
     private readonly mail: AccountMail,
-    private readonly users: UserReads,
+    private readonly users: UserStore,
     private readonly options: { hideAccountExistence: boolean; requireEmailVerification: boolean },
   ) {
     this.decoy = passwords.hash(randomBytes(32).toString('base64url'));
@@ -197,18 +197,7 @@ export class AccountService {
     }
 
     const violations = new rules.Violations();
-    const changes: Partial<
-      Pick<
-        User,
-        | 'username'
-        | 'usernameFolded'
-        | 'email'
-        | 'emailNormalized'
-        | 'emailVerified'
-        | 'avatar'
-        | 'introduction'
-      >
-    > = {};
+    const changes: ProfileChanges = {};
     let emailChanges = false;
     if (input.username !== undefined) {
       const username = violations.take(rules.username(input.username));
@@ -265,15 +254,15 @@ export class AccountService {
 
     const oldEmail = target.email;
     const updatedAt = new Date();
-    let updated: number;
+    let updated: boolean;
     try {
-      updated = await ctx.em.nativeUpdate(User, { id: target.id }, { ...changes, updatedAt });
+      updated = await this.users.updateProfile(target.id, changes, updatedAt);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return new MailboxOccupied();
       throw error;
     }
     // Deleted since it was read (by itself on another device, or by an admin).
-    if (updated === 0) return new UserNotExist();
+    if (!updated) return new UserNotExist();
     Object.assign(target, changes, { updatedAt });
     if (emailChanges) {
       await this.mail.trySendLink(

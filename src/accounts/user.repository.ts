@@ -1,6 +1,10 @@
 import { type OptionalProps } from '@mikro-orm/core';
-import { Batch } from '../db/batch';
-import { portableRead, type PreparedRead, type PreparedReads } from '../db/prepared-reads';
+import { Batch, WriteBatch } from '../db/batch';
+import {
+  portableStatement,
+  type PreparedStatement,
+  type PreparedStatements,
+} from '../db/prepared-statements';
 import { type Role, User } from './user.entity';
 
 /** A users row as the database returns it: SQLite gives numbers where PostgreSQL gives types. */
@@ -24,17 +28,17 @@ const USER_COLUMNS =
   'u.id, u.account, u.username, u.username_folded, u.email, u.email_normalized, u.email_verified, ' +
   'u.password_hash, u.avatar, u.introduction, u.role, u.created_at, u.updated_at';
 
-const BY_ACCOUNT = portableRead(
+const BY_ACCOUNT = portableStatement(
   'user_by_account',
   `select ${USER_COLUMNS} from users u where u.account = ?`,
 );
 
-const BY_EMAIL = portableRead(
+const BY_EMAIL = portableStatement(
   'user_by_email',
   `select ${USER_COLUMNS} from users u where u.email_normalized = ?`,
 );
 
-const EMAIL_TAKEN = portableRead(
+const EMAIL_TAKEN = portableStatement(
   'email_taken',
   'select 1 as taken from users where email_normalized = ?',
 );
@@ -43,7 +47,7 @@ const EMAIL_TAKEN = portableRead(
  * Users by id, many at once: the ids come as one parameter (a JSON array on SQLite, an array on
  * PostgreSQL), so one prepared statement serves any number. `k` says which id a row answers.
  */
-const BY_IDS: PreparedRead = {
+const BY_IDS: PreparedStatement = {
   name: 'users_by_ids',
   sqlite: `select j.key as k, ${USER_COLUMNS} from json_each(?) j cross join users u on u.id = j.value`,
   postgresql:
@@ -52,7 +56,7 @@ const BY_IDS: PreparedRead = {
 };
 
 /** Users by id with whether the given session of each is live: the check behind every token. */
-const SIGNED_IN: PreparedRead = {
+const SIGNED_IN: PreparedStatement = {
   name: 'users_signed_in',
   sqlite:
     `select j.key as k, ${USER_COLUMNS}, exists (select 1 from sessions s` +
@@ -64,6 +68,54 @@ const SIGNED_IN: PreparedRead = {
     ' from unnest($2::text[], $3::text[]) with ordinality as x(id, sid, k) join users u on u.id = x.id',
 };
 
+/** The columns of a user that updateProfile writes, by User property. */
+const PROFILE_COLUMNS = {
+  username: 'username',
+  usernameFolded: 'username_folded',
+  email: 'email',
+  emailNormalized: 'email_normalized',
+  emailVerified: 'email_verified',
+  avatar: 'avatar',
+  introduction: 'introduction',
+} as const;
+
+export type ProfileChanges = Partial<Pick<User, keyof typeof PROFILE_COLUMNS>>;
+
+/** One user's changes as an element of UPDATE_PROFILES' JSON list: only what changes is there. */
+type ProfileWrite = ProfileChanges & { id: string; updatedAt: Date | number };
+
+/**
+ * Profile updates, many users at once: a JSON list of {id, updatedAt, ...changes}, one element
+ * per user. A column takes the element's value where the element has that property (a JSON null
+ * clears it) and keeps its own otherwise, so a change to one field never overwrites another
+ * field that a concurrent update changed. The ids that exist come back.
+ */
+const UPDATE_PROFILES: PreparedStatement = {
+  name: 'update_profiles',
+  sqlite:
+    'update users set ' +
+    Object.entries(PROFILE_COLUMNS)
+      .map(
+        ([property, column]) =>
+          `${column} = case when json_type(j.value, '$.${property}') is null then users.${column}` +
+          ` else json_extract(j.value, '$.${property}') end, `,
+      )
+      .join('') +
+    "updated_at = json_extract(j.value, '$.updatedAt') from json_each(?) j" +
+    " where users.id = json_extract(j.value, '$.id') returning users.id as id",
+  postgresql:
+    'update users u set ' +
+    Object.entries(PROFILE_COLUMNS)
+      .map(
+        ([property, column]) =>
+          `${column} = case when j ? '${property}' then (j->>'${property}')` +
+          `${property === 'emailVerified' ? '::boolean' : ''} else u.${column} end, `,
+      )
+      .join('') +
+    "updated_at = (j->>'updatedAt')::timestamptz from jsonb_array_elements($1::jsonb) j" +
+    " where u.id = j->>'id' returning u.id as id",
+};
+
 type Keyed<Row> = Row & { k: number | string };
 type SignedInRow = UserRow & { session_live: boolean | number };
 
@@ -71,17 +123,19 @@ type SignedInRow = UserRow & { session_live: boolean | number };
 export type Signed = { user: User; sessionLive: boolean } | null;
 
 /**
- * The reads of one user that nearly every request makes (see PreparedReads): by id, account number
- * or email, and the caller by token. The reads by id and by token are batched (see Batch): the
- * requests of one turn of the event loop share one statement. Each answer is a User of its own,
- * outside any unit of work: code that changes a user writes the change with a statement of its
- * own (em.nativeUpdate), never by flushing this object.
+ * The statements on one user that nearly every request makes (see PreparedStatements): the reads
+ * by id, account number or email, the caller by token, and the profile update. The reads by id and
+ * by token are batched (see Batch): the requests of one turn of the event loop share one
+ * statement; so are profile updates (see WriteBatch). Each answer is a User of its own, outside
+ * any unit of work: code that changes a user writes the change with a statement of its own
+ * (updateProfile here, em.nativeUpdate elsewhere), never by flushing this object.
  */
-export class UserReads {
+export class UserStore {
   private readonly ids: Batch<UserRow>;
   private readonly signed: Batch<SignedInRow>;
+  private readonly profiles: WriteBatch<ProfileWrite, boolean>;
 
-  constructor(private readonly reads: PreparedReads) {
+  constructor(private readonly reads: PreparedStatements) {
     this.ids = new Batch(async (ids) =>
       byKey(ids, await this.reads.rows<Keyed<UserRow>>(BY_IDS, [this.reads.list(ids)])),
     );
@@ -95,6 +149,22 @@ export class UserReads {
           : [now, this.reads.list(pairs)];
       return byKey(keys, await this.reads.rows<Keyed<SignedInRow>>(SIGNED_IN, params));
     });
+    this.profiles = new WriteBatch(async (writes) => {
+      // JSON text in both dialects: pg would send a JavaScript array as a PostgreSQL array.
+      const rows = await this.reads.write<{ id: string }>(UPDATE_PROFILES, [
+        JSON.stringify(writes),
+      ]);
+      const updated = new Set(rows.map((row) => row.id));
+      return writes.map((write) => updated.has(write.id));
+    });
+  }
+
+  /**
+   * Writes a user's profile changes and updatedAt; false if the user no longer exists. A taken
+   * email throws UniqueConstraintViolationException, as MikroORM's own writes do.
+   */
+  updateProfile(id: string, changes: ProfileChanges, updatedAt: Date): Promise<boolean> {
+    return this.profiles.run(id, { ...changes, id, updatedAt: this.reads.time(updatedAt) });
   }
 
   async byId(id: string): Promise<User | null> {
@@ -125,7 +195,7 @@ export class UserReads {
   }
 
   /** The user a read by one unique value finds, if any. */
-  private async one(read: PreparedRead, value: string): Promise<User | null> {
+  private async one(read: PreparedStatement, value: string): Promise<User | null> {
     const row = await this.reads.first<UserRow>(read, [value]);
     return row ? userFromRow(row) : null;
   }

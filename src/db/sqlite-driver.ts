@@ -12,7 +12,7 @@ import { forgetStatementsOf } from './sqlite-statements';
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
-/** knex's SQLite dialect, finalizing a connection's kept statements (PreparedReads) before it closes. */
+/** knex's SQLite dialect, finalizing a connection's kept statements (PreparedStatements) before it closes. */
 class KeptStatementsDialect extends SqliteKnexDialect {
   async destroyRawConnection(connection: Database): Promise<void> {
     await forgetStatementsOf(connection);
@@ -86,6 +86,11 @@ export class SingleWriterConnection extends SqliteConnection {
       );
     if (ctx || typeof query !== 'string' || !WRITE.test(query)) return run();
     return this.writes.run(run);
+  }
+
+  /** Runs `work`, a write of its own (outside MikroORM), in the writers' turn. */
+  inWriteTurn<T>(work: () => Promise<T>): Promise<T> {
+    return this.writes.run(work);
   }
 
   private endTurn(ctx: Knex.Transaction): void {

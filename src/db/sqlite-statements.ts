@@ -2,7 +2,7 @@ import { type Database, type Statement } from 'sqlite3';
 
 /**
  * One SQLite connection's prepared statements, kept by SQL text: the few fixed statements of
- * PreparedReads, so the cache needs no bound. node-sqlite3's `db.all(sql, ...)`
+ * PreparedStatements, so the cache needs no bound. node-sqlite3's `db.all(sql, ...)`
  * prepares, runs and finalizes: three trips through the threadpool per query. A kept statement
  * is prepared once; each query after that is one bind-and-step trip. `all` steps the statement to
  * its end, so it never holds a read transaction open between queries.

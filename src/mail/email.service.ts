@@ -4,7 +4,7 @@ import { type PasswordHasher } from '../accounts/passwords';
 import { type AuthPayload } from '../accounts/results';
 import * as rules from '../accounts/rules';
 import { User } from '../accounts/user.entity';
-import { type UserReads } from '../accounts/user.repository';
+import { type UserStore } from '../accounts/user.repository';
 import { type Context } from '../context';
 import {
   type ErrorResult,
@@ -27,7 +27,7 @@ export class EmailService {
     private readonly tokens: EmailTokens,
     private readonly mail: AccountMail,
     private readonly limits: RateLimits,
-    private readonly users: UserReads,
+    private readonly users: UserStore,
   ) {}
 
   /**

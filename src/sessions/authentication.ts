@@ -1,5 +1,5 @@
 import { User, Role } from '../accounts/user.entity';
-import { type UserReads } from '../accounts/user.repository';
+import { type UserStore } from '../accounts/user.repository';
 import { type ErrorResult, InvalidToken, TokenExpired, UserNotExist } from '../info/results';
 import { type AccessTokens } from './tokens';
 
@@ -20,7 +20,7 @@ export class Authentication {
   constructor(
     private readonly authorization: string | null,
     private readonly tokens: AccessTokens,
-    private readonly users: UserReads,
+    private readonly users: UserStore,
   ) {}
 
   /** The caller, or the failure that says why there is none (1009, 1010, 1016). */

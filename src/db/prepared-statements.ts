@@ -1,14 +1,15 @@
-import { type MikroORM } from '@mikro-orm/core';
+import { type IDatabaseDriver, type MikroORM } from '@mikro-orm/core';
 import { type Knex } from '@mikro-orm/knex';
 import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { type SqlEntityManager } from '@mikro-orm/sqlite';
 import { type Database } from 'sqlite3';
+import { type SingleWriterConnection } from './sqlite-driver';
 import { statementsOf } from './sqlite-statements';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
-/** A read on the hot path, in each dialect's SQL, with a name unique among reads. */
-export interface PreparedRead {
+/** A statement on the hot path, in each dialect's SQL, with a name unique among them. */
+export interface PreparedStatement {
   readonly name: string;
   /** With `?` placeholders. */
   readonly sqlite: string;
@@ -16,8 +17,8 @@ export interface PreparedRead {
   readonly postgresql: string;
 }
 
-/** A read whose SQL is the same in both dialects but for the placeholders (written as `?`). */
-export function portableRead(name: string, sql: string): PreparedRead {
+/** A statement whose SQL is the same in both dialects but for the placeholders (written as `?`). */
+export function portableStatement(name: string, sql: string): PreparedStatement {
   let n = 0;
   return { name, sqlite: sql, postgresql: sql.replace(/\?/g, () => `$${++n}`) };
 }
@@ -29,8 +30,8 @@ interface PostgresClient {
 }
 
 /**
- * Reads that nearly every request makes (the caller by token, a user by id), prepared once per
- * pooled connection and run with bound parameters. MikroORM writes each parameter into the SQL
+ * Statements that nearly every request makes (the caller by token, a user by id, a profile
+ * update), prepared once per pooled connection and run with bound parameters. MikroORM writes each parameter into the SQL
  * text and runs it through knex, so the database parses and plans every query anew and the ORM
  * spends more time around the query than SQLite spends on it; these skip all of that. They borrow
  * connections from the same pool as the ORM, so DATABASE_POOL_SIZE still bounds the total.
@@ -38,17 +39,37 @@ interface PostgresClient {
  * SQLite keeps each connection's statements (src/db/sqlite-statements.ts); PostgreSQL keeps named
  * statements per connection by itself.
  */
-export class PreparedReads {
+export class PreparedStatements {
   readonly dialect: Dialect;
   private readonly client: Knex.Client;
+  private readonly driver: IDatabaseDriver;
 
   constructor(orm: MikroORM) {
     const em = orm.em as SqlEntityManager;
     this.client = em.getKnex().client as Knex.Client;
+    this.driver = em.getDriver();
     this.dialect = em.getPlatform() instanceof PostgreSqlPlatform ? 'postgresql' : 'sqlite';
   }
 
-  async rows<Row>(read: PreparedRead, params: readonly unknown[]): Promise<Row[]> {
+  /**
+   * A statement that writes (its rows are what its `returning` gives). SQLite's writes take their
+   * turn with MikroORM's (SingleWriterConnection). A failure comes as MikroORM's exception for it
+   * (UniqueConstraintViolationException, ...), as from the ORM's own writes.
+   */
+  async write<Row>(statement: PreparedStatement, params: readonly unknown[]): Promise<Row[]> {
+    try {
+      if (this.dialect === 'postgresql') return await this.rows<Row>(statement, params);
+      const connection = this.driver.getConnection('write') as SingleWriterConnection;
+      return await connection.inWriteTurn(() => this.rows<Row>(statement, params));
+    } catch (error) {
+      // Not `instanceof Error`: a native addon's errors may come from another realm (Jest's).
+      throw typeof error === 'object' && error !== null
+        ? this.driver.convertException(error as Error)
+        : error;
+    }
+  }
+
+  async rows<Row>(read: PreparedStatement, params: readonly unknown[]): Promise<Row[]> {
     const connection: unknown = await this.client.acquireConnection();
     try {
       if (this.dialect === 'sqlite') {
@@ -65,7 +86,7 @@ export class PreparedReads {
     }
   }
 
-  async first<Row>(read: PreparedRead, params: readonly unknown[]): Promise<Row | undefined> {
+  async first<Row>(read: PreparedStatement, params: readonly unknown[]): Promise<Row | undefined> {
     return (await this.rows<Row>(read, params))[0];
   }
 

@@ -69,6 +69,31 @@ describe('a SQLite file keeps everything across restarts', () => {
     }
   });
 
+  it('one password of two users is stored under two different 16-byte salts', async () => {
+    const server = await startServer();
+    try {
+      const password = 'one password for two';
+      const users = [
+        await registerUser(server, { password }),
+        await registerUser(server, { password }),
+      ];
+      const salts: string[] = [];
+      for (const user of users) {
+        const rows = (await server.app.orm.em
+          .getConnection()
+          .execute('select password_hash from users where id = ?', [user.id])) as {
+          password_hash: string;
+        }[];
+        // $argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>, both unpadded base64
+        salts.push(rows[0]!.password_hash.split('$')[4]!);
+      }
+      expect(salts.map((salt) => Buffer.from(salt, 'base64').length)).toEqual([16, 16]);
+      expect(salts[0]).not.toBe(salts[1]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('closing the server closes the database file, after every pooled connection served reads', async () => {
     const file = join(folder.path, 'release', 'accounts.sqlite');
     const server = await startServer({ DATABASE_URL: `sqlite:${file}`, DATABASE_POOL_SIZE: '4' });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { base64url, SignJWT } from 'jose';
+import { base64url, jwtVerify, SignJWT } from 'jose';
 import { MeDocument, type MeQuery } from './generated/graphql';
 import { registerUser, type Registered } from './support/accounts';
 import {
@@ -105,6 +105,21 @@ function expectUser(body: Body, user: Registered): void {
 describe('me with a valid token (1000)', () => {
   it('accepts the access token registration handed out', async () => {
     expectUser(await me(bearer(alice.token)), alice);
+  });
+
+  it('hands out an HS256 JWT of type at+jwt that a standard library verifies with the secret', async () => {
+    const { payload, protectedHeader } = await jwtVerify(alice.token, SECRET, {
+      algorithms: ['HS256'],
+      typ: 'at+jwt',
+      issuer: 'account-api',
+      audience: 'account-api',
+      subject: alice.id,
+    });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(Object.keys(payload).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'sid', 'sub']);
+    expect(payload.sid).toBe(alice.sessionId);
+    expect(payload.exp! - payload.iat!).toBe(15 * 60);
+    await expect(jwtVerify(alice.token, OTHER_SECRET)).rejects.toThrow();
   });
 
   it('accepts a token forged with every claim right and TEST_JWT_SECRET (the control for the forgeries below)', async () => {

@@ -387,8 +387,8 @@ export class AccountService {
   }
 
   /** An access token for the session and the refresh token it came with. */
-  private async payload(ctx: Context, user: User, session: Opened): Promise<AuthPayload> {
-    const { token, expiresIn } = await this.tokens.issue(user.id, session.sessionId);
+  private payload(ctx: Context, user: User, session: Opened): AuthPayload {
+    const { token, expiresIn } = this.tokens.issue(user.id, session.sessionId);
     ctx.auth.signedIn(user, session.sessionId);
     return Object.assign(new AuthPayload(), {
       accessToken: token,

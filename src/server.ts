@@ -124,12 +124,17 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   if (!config.rateLimits.enabled) {
     logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');
   }
-  const sessions = new Sessions(new RefreshTokenChain(config.jwt.secret), config.sessions);
+  const statements = new PreparedStatements(orm);
+  const sessions = new Sessions(
+    new RefreshTokenChain(config.jwt.secret),
+    config.sessions,
+    statements,
+  );
   const mailer = new Mailer(config.mail, logger);
   logger.info({ destination: mailer.destination }, 'mail goes to the %s', mailer.destination);
   const emailTokens = new EmailTokens();
   const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
-  const users = new UserStore(new PreparedStatements(orm));
+  const users = new UserStore(statements);
   const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, users, {
     hideAccountExistence: config.hideAccountExistence,
     requireEmailVerification: config.mail.requireVerification,

@@ -1,6 +1,8 @@
 import { type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type ClientInfo } from '../context';
 import { User } from '../accounts/user.entity';
+import { uuidv7 } from '../db/ids';
+import { portableStatement, type PreparedStatements } from '../db/prepared-statements';
 import { type Logger, safeError } from '../logger';
 import { hashSecret, sameHash } from '../secrets';
 import { formatRefreshToken, parseRefreshToken, type RefreshTokenChain } from './refresh-tokens';
@@ -29,26 +31,55 @@ export const EXPIRED_KEPT_MS = 24 * 3600 * 1000;
 
 const USER_AGENT_MAX = 512;
 
+const INSERT_SESSION = portableStatement(
+  'insert_session',
+  'insert into sessions (id, user_id, current_hash, generation, created_at, last_used_at,' +
+    ' expires_at, address, user_agent) values (?, ?, ?, 0, ?, ?, ?, ?, ?)',
+);
+
 /** Sessions: opened at sign-in, refreshed with rotation and a reuse interval, ended on request. */
 export class Sessions {
   constructor(
     private readonly chain: RefreshTokenChain,
     private readonly settings: SessionSettings,
+    private readonly statements: PreparedStatements,
   ) {}
 
+  /**
+   * A new session. Outside a transaction (a login, a registration) it is one prepared INSERT;
+   * inside one (a password reset, a password change) it goes through that transaction's em, so
+   * that it commits or rolls back with the rest.
+   */
   async open(em: EntityManager, userId: string, client: ClientInfo): Promise<Opened> {
     const secret = this.chain.first();
     const now = new Date();
-    const session = em.create(Session, {
-      user: em.getReference(User, userId),
+    const session = {
+      id: uuidv7(),
       currentHash: hashSecret(secret),
       createdAt: now,
       lastUsedAt: now,
       expiresAt: this.expiryFrom(now),
       address: client.address || null,
       userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
-    });
-    await em.insert(Session, session);
+    };
+    if (em.isInTransaction()) {
+      await em.insert(
+        Session,
+        em.create(Session, { ...session, user: userId }, { persist: false }),
+      );
+    } else {
+      const time = (date: Date) => this.statements.time(date);
+      await this.statements.write(INSERT_SESSION, [
+        session.id,
+        userId,
+        session.currentHash,
+        time(session.createdAt),
+        time(session.lastUsedAt),
+        time(session.expiresAt),
+        session.address,
+        session.userAgent,
+      ]);
+    }
     return this.opened(session.id, secret);
   }
 

@@ -132,7 +132,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   );
   const mailer = new Mailer(config.mail, logger);
   logger.info({ destination: mailer.destination }, 'mail goes to the %s', mailer.destination);
-  const emailTokens = new EmailTokens();
+  const emailTokens = new EmailTokens(statements);
   const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
   const users = new UserStore(statements);
   const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, users, {

@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
-import { canonicalId } from '../db/ids';
+import { canonicalId, uuidv7 } from '../db/ids';
 import {
   FieldViolation,
   InsufficientPermissions,
@@ -101,7 +101,6 @@ export class AccountService {
     if (await this.users.emailTaken(email!.normalized)) return new MailboxOccupied();
 
     const stored = await this.store(
-      ctx.em,
       {
         username: username!,
         email: email!,
@@ -116,7 +115,6 @@ export class AccountService {
       return stored.reason === 'email-taken' ? new MailboxOccupied() : new AccountGenerationError();
     }
     await this.mail.trySendLink(
-      ctx.em,
       stored.user,
       EmailTokenPurpose.VERIFY_EMAIL,
       ctx.lang,
@@ -168,13 +166,7 @@ export class AccountService {
     }
     if (this.options.requireEmailVerification && !user.emailVerified) {
       // The password was right, so the owner is here: a fresh link helps them, and tells no one else.
-      await this.mail.trySendLink(
-        ctx.em,
-        user,
-        EmailTokenPurpose.VERIFY_EMAIL,
-        ctx.lang,
-        ctx.requestId,
-      );
+      await this.mail.trySendLink(user, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang, ctx.requestId);
       return new EmailNotVerified();
     }
     return this.signIn(ctx, user);
@@ -265,13 +257,7 @@ export class AccountService {
     if (!updated) return new UserNotExist();
     Object.assign(target, changes, { updatedAt });
     if (emailChanges) {
-      await this.mail.trySendLink(
-        ctx.em,
-        target,
-        EmailTokenPurpose.VERIFY_EMAIL,
-        ctx.lang,
-        ctx.requestId,
-      );
+      await this.mail.trySendLink(target, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang, ctx.requestId);
       this.mail.sendEmailChanged(target, oldEmail, ctx.lang);
     }
     return target;
@@ -301,27 +287,26 @@ export class AccountService {
    * Inserts a user with a fresh random account number; a collision on the number is retried,
    * one on the email is the caller's 1012. Any other storage failure is logged and reported as such.
    */
-  async store(em: EntityManager, values: NewUser, requestId: string | null): Promise<Stored> {
+  async store(values: NewUser, requestId: string | null): Promise<Stored> {
     const passwordHash = await this.passwords.hash(values.password);
     for (let attempt = 1; attempt <= ACCOUNT_ATTEMPTS; attempt++) {
-      const user = em.create(
-        User,
-        {
+      const now = new Date();
+      try {
+        const user = await this.users.insert({
+          id: uuidv7(),
           account: randomAccount(),
           username: values.username,
           usernameFolded: rules.searchForm(values.username),
           email: values.email.address,
           emailNormalized: values.email.normalized,
+          emailVerified: values.emailVerified ?? false,
           passwordHash,
           avatar: values.avatar,
           introduction: values.introduction,
           role: values.role,
-          emailVerified: values.emailVerified ?? false,
-        },
-        { persist: false },
-      );
-      try {
-        await em.insert(User, user);
+          createdAt: now,
+          updatedAt: now,
+        });
         return { ok: true, user };
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException) {

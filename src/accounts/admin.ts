@@ -36,7 +36,6 @@ export async function ensureAdmin(
     );
   }
   const stored = await accounts.store(
-    em,
     {
       username,
       email: email.value,

@@ -68,6 +68,16 @@ const SIGNED_IN: PreparedStatement = {
     ' from unnest($2::text[], $3::text[]) with ordinality as x(id, sid, k) join users u on u.id = x.id',
 };
 
+const INSERT_USER = portableStatement(
+  'insert_user',
+  'insert into users (id, account, username, username_folded, email, email_normalized,' +
+    ' email_verified, password_hash, avatar, introduction, role, created_at, updated_at)' +
+    ' values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+);
+
+/** A new user's every column. */
+export type NewUserRow = Omit<User, typeof OptionalProps>;
+
 /** The columns of a user that updateProfile writes, by User property. */
 const PROFILE_COLUMNS = {
   username: 'username',
@@ -160,6 +170,30 @@ export class UserStore {
   }
 
   /**
+   * Inserts a user with one prepared statement. A unique value taken (account number, email)
+   * throws UniqueConstraintViolationException, as MikroORM's own writes do.
+   */
+  async insert(user: NewUserRow): Promise<User> {
+    const time = (date: Date) => this.reads.time(date);
+    await this.reads.write(INSERT_USER, [
+      user.id,
+      user.account,
+      user.username,
+      user.usernameFolded,
+      user.email,
+      user.emailNormalized,
+      user.emailVerified,
+      user.passwordHash,
+      user.avatar,
+      user.introduction,
+      user.role,
+      time(user.createdAt),
+      time(user.updatedAt),
+    ]);
+    return asUser(user);
+  }
+
+  /**
    * Writes a user's profile changes and updatedAt; false if the user no longer exists. A taken
    * email throws UniqueConstraintViolationException, as MikroORM's own writes do.
    */
@@ -206,13 +240,9 @@ function byKey<Row>(keys: string[], rows: Keyed<Row>[]): Map<string, Row> {
   return new Map(rows.map((row) => [keys[Number(row.k)]!, row]));
 }
 
-/**
- * The row as a User. Built as a plain object first: assigning to a User instance would go through
- * MikroORM's change-tracking setters (one accessor per property per instance), which this object,
- * outside any unit of work, has no use for.
- */
+/** The row as a User. */
 function userFromRow(row: UserRow): User {
-  const fields: Omit<User, typeof OptionalProps> = {
+  return asUser({
     id: row.id,
     account: row.account,
     username: row.username,
@@ -226,6 +256,14 @@ function userFromRow(row: UserRow): User {
     role: row.role,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
-  };
+  });
+}
+
+/**
+ * A User of these fields, built as a plain object first: assigning to a User instance would go
+ * through MikroORM's change-tracking setters (one accessor per property per instance), which this
+ * object, outside any unit of work, has no use for.
+ */
+function asUser(fields: NewUserRow): User {
   return Object.setPrototypeOf(fields, User.prototype) as User;
 }

@@ -1,4 +1,3 @@
-import { type EntityManager } from '@mikro-orm/core';
 import { type RateLimits, type Verdict } from '../abuse/rate-limits';
 import { type User } from '../accounts/user.entity';
 import { type MailSettings } from '../config';
@@ -33,19 +32,14 @@ export class AccountMail {
    * Issues a token for the user's current address and queues the mail with its link, unless the
    * address had RATE_LIMIT_MAIL mails already (then nothing is issued or sent).
    */
-  async sendLink(
-    em: EntityManager,
-    user: User,
-    purpose: EmailTokenPurpose,
-    lang: Lang,
-  ): Promise<Verdict> {
+  async sendLink(user: User, purpose: EmailTokenPurpose, lang: Lang): Promise<Verdict> {
     const verdict = await this.limits.mailRecipient.hit(user.emailNormalized);
     if (!verdict.allowed) return verdict;
     const ttl =
       purpose === EmailTokenPurpose.VERIFY_EMAIL
         ? this.settings.verificationTtl
         : this.settings.passwordResetTtl;
-    const token = await this.tokens.issue(em, user.id, purpose, user.emailNormalized, ttl);
+    const token = await this.tokens.issue(user.id, purpose, user.emailNormalized, ttl);
     const { kind, path } = LINKS[purpose];
     const url = `${this.settings.appUrl}${path}?token=${token}`;
     this.mailer.send({
@@ -66,14 +60,13 @@ export class AccountMail {
    * refused login, an email change): errors are logged, never thrown.
    */
   async trySendLink(
-    em: EntityManager,
     user: User,
     purpose: EmailTokenPurpose,
     lang: Lang,
     requestId: string | null,
   ): Promise<void> {
     try {
-      await this.sendLink(em, user, purpose, lang);
+      await this.sendLink(user, purpose, lang);
     } catch (error) {
       this.logger.error(
         { requestId, purpose, err: safeError(error) },

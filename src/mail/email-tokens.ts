@@ -10,6 +10,7 @@ import {
 } from '@mikro-orm/core';
 import { User } from '../accounts/user.entity';
 import { uuidv7 } from '../db/ids';
+import { portableStatement, type PreparedStatements } from '../db/prepared-statements';
 import { hashSecret, newSecret, SECRET } from '../secrets';
 
 export enum EmailTokenPurpose {
@@ -56,14 +57,24 @@ export type Presented =
 /** Tokens that expired longer ago than this are swept; until then they answer 1009. */
 export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000;
 
+/** A user's token for a purpose, replacing the one before (one prepared statement). */
+const UPSERT_TOKEN = portableStatement(
+  'upsert_email_token',
+  'insert into email_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at)' +
+    ' values (?, ?, ?, ?, ?, ?, ?) on conflict (user_id, purpose) do update set' +
+    ' id = excluded.id, token_hash = excluded.token_hash, email = excluded.email,' +
+    ' created_at = excluded.created_at, expires_at = excluded.expires_at',
+);
+
 /** Issues, checks and spends the single-use tokens of email links. */
 export class EmailTokens {
+  constructor(private readonly statements: PreparedStatements) {}
+
   /**
    * A new token for the user and purpose, replacing (so killing) any earlier one. Returns the
    * token itself, which exists from here on only in the mail.
    */
   async issue(
-    em: EntityManager,
     userId: string,
     purpose: EmailTokenPurpose,
     email: string,
@@ -71,19 +82,16 @@ export class EmailTokens {
   ): Promise<string> {
     const token = newSecret();
     const now = new Date();
-    await em.upsert(
-      EmailToken,
-      {
-        id: uuidv7(),
-        user: userId,
-        purpose,
-        tokenHash: hashSecret(token),
-        email,
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
-      },
-      { onConflictFields: ['user', 'purpose'], onConflictAction: 'merge' },
-    );
+    const time = (date: Date) => this.statements.time(date);
+    await this.statements.write(UPSERT_TOKEN, [
+      uuidv7(),
+      userId,
+      purpose,
+      hashSecret(token),
+      email,
+      time(now),
+      time(new Date(now.getTime() + ttlSeconds * 1000)),
+    ]);
     return token;
   }
 

@@ -44,7 +44,7 @@ export class EmailService {
       ctx.afterResponse(() =>
         this.mail.later(async () => {
           const user = await em.findOne(User, { emailNormalized: normalized });
-          if (user) await this.mail.sendLink(em, user, EmailTokenPurpose.RESET_PASSWORD, lang);
+          if (user) await this.mail.sendLink(user, EmailTokenPurpose.RESET_PASSWORD, lang);
         }),
       );
     }
@@ -101,7 +101,7 @@ export class EmailService {
     if (caller.emailVerified) return new RequestAccepted(false);
     const client = await this.limits.mailClient.hit(addressKey(ctx.client.address));
     if (!client.allowed) return new TooManyRequests(client.retryAfter);
-    const sent = await this.mail.sendLink(ctx.em, caller, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang);
+    const sent = await this.mail.sendLink(caller, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang);
     return sent.allowed ? new RequestAccepted(true) : new TooManyRequests(sent.retryAfter);
   }
 

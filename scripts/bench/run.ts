@@ -21,7 +21,7 @@ const CONNECTIONS = [1, 10, 50] as const;
  */
 const ROUNDS = 3;
 const PAIR_SECONDS = 2;
-const SETTLE_MS = 1500;
+const SETTLE_MS = 1200;
 const PASSWORD = 'bench password 1';
 const THREADPOOL = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
@@ -85,8 +85,9 @@ async function load({
       },
     ],
   });
-  // autocannon stops at its deadline with requests still in flight; a run of logins leaves up to
-  // half a second of hashing behind. Let it drain so it does not count against the next run.
+  // autocannon stops at its deadline with requests still in flight; a run of logins at 50
+  // connections leaves most of a second of hashing behind. Let it drain so it does not count
+  // against the next run.
   await pause(settle ? SETTLE_MS : 200);
   return {
     rps: result.requests.average,
@@ -172,13 +173,13 @@ async function main(): Promise<void> {
   const store: BenchStore = postgres
     ? await postgresqlStore(postgres)
     : await sqliteStore(join(folder, 'bench.sqlite'));
+  const stores = [store];
   const output = postgres ? 'BENCHMARKS-postgresql.md' : 'BENCHMARKS.md';
   const secret = randomBytes(32).toString('base64url');
   const children: ChildProcess[] = [];
   try {
     const hash = await argon2.hash(PASSWORD, ARGON2);
     const figures = new Map<string, Figure>();
-    const rps = (name: string) => figures.get(name)!.rps;
     const note = (name: string, figure: Figure) => {
       figures.set(name, figure);
       process.stdout.write(
@@ -200,28 +201,31 @@ async function main(): Promise<void> {
     // H's answer has no envelope, so it is judged by its status only.
     note('H hello, 50', { ...(await helloLoad()), failed: 0 });
 
-    const server = await startProcess([join(ROOT, 'dist', 'main.js')], {
-      ...startScriptEnvironment(),
-      NODE_ENV: 'production',
-      JWT_SECRET: secret,
-      DATABASE_URL: store.url,
-      // Registration mails a verification link after answering: here as .eml files.
-      MAIL_OUTBOX: join(folder, 'outbox'),
-      RATE_LIMIT: 'off',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      ...(process.env.DATABASE_POOL_SIZE
-        ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }
-        : {}),
-    });
-    children.push(server.child);
+    /** The server as `npm start` runs it, on the given database. */
+    const startServer = async (database: BenchStore) => {
+      const started = await startProcess([join(ROOT, 'dist', 'main.js')], {
+        ...startScriptEnvironment(),
+        NODE_ENV: 'production',
+        JWT_SECRET: secret,
+        DATABASE_URL: database.url,
+        // Registration mails a verification link after answering: here as .eml files.
+        MAIL_OUTBOX: join(folder, 'outbox'),
+        RATE_LIMIT: 'off',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        ...(process.env.DATABASE_POOL_SIZE
+          ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }
+          : {}),
+      });
+      children.push(started.child);
+      return started;
+    };
+    const server = await startServer(store);
     const url = `http://127.0.0.1:${server.port}/graphql`;
 
     const typename = () => ({ body: '{"query":"{ __typename }"}' });
-    for (const connections of CONNECTIONS) {
-      note(`A __typename, ${connections}`, await load({ url, connections, next: typename }));
-    }
+    note('A __typename, 50', await load({ url, connections: 50, next: typename }));
     /** A for PAIR_SECONDS at 50 connections: the baseline beside each operation. */
     const aRate = async () =>
       (await load({ url, connections: 50, next: typename, seconds: PAIR_SECONDS, settle: false }))
@@ -244,98 +248,101 @@ async function main(): Promise<void> {
       `  D ${store.dialect} PK reads x50   ${dReads.toFixed(0).padStart(7)} /s\n  D ${store.dialect} updates x50    ${dUpdates.toFixed(0).padStart(7)} /s\n`,
     );
 
-    // Tokens of 200 seeded users, obtained the way a client would: 100 for `me`, and 100 others for
-    // `updateProfile`, so that `me` does not read rows that thousands of updates a second have
-    // just rewritten (on PostgreSQL each update leaves a dead row version until vacuum).
-    const accounts = (await store.accounts(200)).map((account) => ({ account }));
-    const tokens: string[] = [];
-    for (const { account } of accounts) {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query:
-            'mutation ($input: LoginInput!) { login(input: $input) { ... on AuthPayload { accessToken } } }',
-          variables: { input: { account, password: PASSWORD } },
-        }),
-      });
-      const body = (await response.json()) as { data: { login: { accessToken: string } } };
-      tokens.push(body.data.login.accessToken);
-    }
-    const allAccounts = [...taken];
-    const writerTokens = tokens.splice(100);
-
     let turn = 0;
     let registered = 0;
-    const operations: Record<string, () => { body: string; headers?: Record<string, string> }> = {
-      me: () => ({
-        body: '{"query":"{ me { ... on User { id username } } }"}',
-        headers: { authorization: `Bearer ${tokens[turn++ % tokens.length]}` },
-      }),
-      'user(id)': () => ({
-        body: JSON.stringify({
-          query: 'query ($id: ID) { user(id: $id) { ... on User { id username } } }',
-          variables: { id: ids[turn++ % ids.length] },
+    /**
+     * The operations against one server. Tokens of 200 of its users, obtained the way a client
+     * would: 100 for `me`, and 100 others for `updateProfile`, so that `me` does not read rows that
+     * thousands of updates a second have just rewritten (on PostgreSQL each update leaves a dead
+     * row version until vacuum).
+     */
+    const operationsOn = async (
+      target: string,
+      database: BenchStore,
+      accounts: string[],
+    ): Promise<Record<string, () => { body: string; headers?: Record<string, string> }>> => {
+      const ids = await database.ids();
+      const tokens: string[] = [];
+      for (const account of await database.accounts(200)) {
+        const response = await fetch(target, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            query:
+              'mutation ($input: LoginInput!) { login(input: $input) { ... on AuthPayload { accessToken } } }',
+            variables: { input: { account, password: PASSWORD } },
+          }),
+        });
+        const body = (await response.json()) as { data: { login: { accessToken: string } } };
+        tokens.push(body.data.login.accessToken);
+      }
+      const writerTokens = tokens.splice(100);
+      return {
+        me: () => ({
+          body: '{"query":"{ me { ... on User { id username } } }"}',
+          headers: { authorization: `Bearer ${tokens[turn++ % tokens.length]}` },
         }),
-      }),
-      updateProfile: () => ({
-        body: JSON.stringify({
-          query:
-            'mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { ... on User { id } } }',
-          variables: { input: { introduction: `written at ${turn}` } },
+        'user(id)': () => ({
+          body: JSON.stringify({
+            query: 'query ($id: ID) { user(id: $id) { ... on User { id username } } }',
+            variables: { id: ids[turn++ % ids.length] },
+          }),
         }),
-        headers: { authorization: `Bearer ${writerTokens[turn++ % writerTokens.length]}` },
-      }),
-      login: () => ({
-        body: JSON.stringify({
-          query:
-            'mutation ($input: LoginInput!) { login(input: $input) { ... on AuthPayload { expiresIn } } }',
-          variables: {
-            input: { account: allAccounts[turn++ % allAccounts.length], password: PASSWORD },
-          },
+        updateProfile: () => ({
+          body: JSON.stringify({
+            query:
+              'mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { ... on User { id } } }',
+            variables: { input: { introduction: `written at ${turn}` } },
+          }),
+          headers: { authorization: `Bearer ${writerTokens[turn++ % writerTokens.length]}` },
         }),
-      }),
-      register: () => ({
-        body: JSON.stringify({
-          query:
-            'mutation ($input: RegisterInput!) { register(input: $input) { ... on AuthPayload { expiresIn } } }',
-          variables: {
-            input: {
-              username: 'Bench User',
-              email: `bench-${process.pid}-${registered++}@bench.example`,
-              password: PASSWORD,
+        login: () => ({
+          body: JSON.stringify({
+            query:
+              'mutation ($input: LoginInput!) { login(input: $input) { ... on AuthPayload { expiresIn } } }',
+            variables: {
+              input: { account: accounts[turn++ % accounts.length], password: PASSWORD },
             },
-          },
+          }),
         }),
-      }),
+        register: () => ({
+          body: JSON.stringify({
+            query:
+              'mutation ($input: RegisterInput!) { register(input: $input) { ... on AuthPayload { expiresIn } } }',
+            variables: {
+              input: {
+                username: 'Bench User',
+                email: `bench-${process.pid}-${registered++}@bench.example`,
+                password: PASSWORD,
+              },
+            },
+          }),
+        }),
+      };
     };
+    const operations = await operationsOn(url, store, [...taken]);
 
     const hashBound = (name: string) => name === 'login' || name === 'register';
-    /**
-     * The baseline beside each operation's 50-connection run, at 1,000 users and at 100,000: A, or
-     * for the hash-bound operations P (what bounds them).
-     */
-    const aBeside = new Map<string, number>();
     /** P for PAIR_SECONDS: the baseline beside each hash-bound operation. */
     const pRate = async () => (await argon2Loop(hash, PAIR_SECONDS)).perSecond;
-    const besideRate = (name: string) => (hashBound(name) ? pRate() : aRate());
     /** An operation for PAIR_SECONDS at `connections`: its side of a pair, or a fresh peak. */
-    const opRate = (name: string, connections: number) => async () =>
-      (
-        await load({
-          url,
-          connections,
-          next: operations[name]!,
-          seconds: PAIR_SECONDS,
-          settle: hashBound(name),
-        })
-      ).rps;
+    const opRate =
+      (name: string, connections: number, on = { url, operations }) =>
+      async () =>
+        (
+          await load({
+            url: on.url,
+            connections,
+            next: on.operations[name]!,
+            seconds: PAIR_SECONDS,
+            settle: hashBound(name),
+          })
+        ).rps;
 
     process.stdout.write('operations at 1,000 users\n');
     let meRssPeak = 0;
     for (const [name, next] of Object.entries(operations)) {
       for (const connections of CONNECTIONS) {
-        if (connections === 50) aBeside.set(`${name}, 1k`, await besideRate(name));
         const watch =
           name === 'me' && connections === 50
             ? setInterval(
@@ -400,47 +407,48 @@ async function main(): Promise<void> {
       );
     }
 
-    process.stdout.write('operations at 100,000 users\n');
-    await store.seed(1000, 100_000, hash, taken);
-    await store.settle();
-    const bigIds = await store.ids();
-    ids.splice(0, ids.length, ...bigIds);
-    allAccounts.splice(0, allAccounts.length, ...taken);
-    for (const [name, next] of Object.entries(operations)) {
-      aBeside.set(`${name}, 100k`, await besideRate(name));
-      note(
-        `${name}, 50, 100k users`,
-        await load({ url, connections: 50, next, settle: hashBound(name) }),
+    // Scale: a second server on a database of 100,000 users, each operation measured on it and on
+    // the first (1,000 users) in turn, round after round, like the ratios above.
+    process.stdout.write(`100,000 users against 1,000: ${ROUNDS} rounds of each in turn\n`);
+    const bigStore = postgres
+      ? await postgresqlStore(postgres)
+      : await sqliteStore(join(folder, 'bench-100k.sqlite'));
+    stores.push(bigStore);
+    const big = await startServer(bigStore);
+    const bigUrl = `http://127.0.0.1:${big.port}/graphql`;
+    const bigTaken = new Set<string>();
+    await bigStore.seed(0, 100_000, hash, bigTaken);
+    await bigStore.settle();
+    const onBig = { url: bigUrl, operations: await operationsOn(bigUrl, bigStore, [...bigTaken]) };
+    const scale: Record<string, Paired> = {};
+    for (const name of Object.keys(operations)) {
+      scale[name] = await paired(opRate(name, 50, onBig), opRate(name, 50));
+      process.stdout.write(
+        `  ${name.padEnd(28)} ${scale[name].ratio.toFixed(2)}  (${scale[name].subject.toFixed(0)} / ${scale[name].baseline.toFixed(0)} per s)\n`,
       );
     }
 
     const peakRss = rssMegabytes(server.child.pid!, 'VmHWM');
     await stop(server.child);
+    await stop(big.child);
 
     // ---- the table ----
     const rows: [string, string, string, boolean][] = [];
     const ratio = (label: string, value: number, target: number, detail: string) =>
       rows.push([label, `${value.toFixed(2)} (${detail})`, `>= ${target}`, value >= target]);
-    // Ceilings: the ratio an operation would reach if it cost nothing beyond A's request plus the
-    // raw SQLite statements it cannot avoid (one read; one read and one update), each at its own
-    // measured rate on this machine. Per-request costs add up on the one JavaScript thread.
-    const aCost = 1 / sides['me / A']!.baseline;
-    const readCeiling = aCost / (aCost + 1 / dReads);
-    const updateCeiling = 1 / dUpdates / (aCost + 1 / dReads + 1 / dUpdates);
-    const sideBySide = (label: string, name: string, target: number, ceiling?: number) => {
+    const sideBySide = (label: string, name: string, target: number) => {
       const side = sides[name]!;
       ratio(
         label,
         side.ratio,
         target,
-        `median of ${ROUNDS} rounds; ${side.subject.toFixed(0)} / ${side.baseline.toFixed(0)} per s` +
-          (ceiling === undefined ? '' : `; ceiling ${ceiling.toFixed(2)}`),
+        `median of ${ROUNDS} rounds; ${side.subject.toFixed(0)} / ${side.baseline.toFixed(0)} per s`,
       );
     };
     sideBySide('A / H', 'A / H', 0.45);
-    sideBySide('me / A, 50 connections', 'me / A', 0.5, readCeiling);
-    sideBySide('user(id) / A, 50 connections', 'user(id) / A', 0.6, readCeiling);
-    sideBySide('updateProfile / D updates', 'updateProfile / D updates', 0.5, updateCeiling);
+    sideBySide('me / A, 50 connections', 'me / A', 0.5);
+    sideBySide('user(id) / A, 50 connections', 'user(id) / A', 0.6);
+    sideBySide('updateProfile / D updates', 'updateProfile / D updates', 0.5);
     sideBySide('login / P', 'login / P', 0.9);
     const loginP50 = figures.get('login, 1')!.p50;
     rows.push([
@@ -460,15 +468,12 @@ async function main(): Promise<void> {
         floor || spread <= 3,
       ]);
     }
-    // Each side over the baseline measured beside it, so the machine's drift between them cancels.
-    for (const name of Object.keys(operations)) {
-      const big = rps(`${name}, 50, 100k users`) / aBeside.get(`${name}, 100k`)!;
-      const small = rps(`${name}, 50`) / aBeside.get(`${name}, 1k`)!;
+    for (const [name, side] of Object.entries(scale)) {
       ratio(
         `100k / 1k users, ${name}`,
-        big / small,
+        side.ratio,
         0.87,
-        `${rps(`${name}, 50, 100k users`).toFixed(0)} / ${rps(`${name}, 50`).toFixed(0)} req/s, over ${hashBound(name) ? 'P' : 'A'} beside each: ${aBeside.get(`${name}, 100k`)!.toFixed(0)} / ${aBeside.get(`${name}, 1k`)!.toFixed(0)}`,
+        `median of ${ROUNDS} rounds; ${side.subject.toFixed(0)} / ${side.baseline.toFixed(0)} req/s at 50 connections`,
       );
     }
     rows.push([
@@ -516,7 +521,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nwrote ${output}\n`);
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    await store.close();
+    for (const database of stores) await database.close();
     rmSync(folder, { recursive: true, force: true });
   }
 }

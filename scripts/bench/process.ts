@@ -7,18 +7,20 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '..', '..');
 
 /**
- * The environment `npm start` gives the server (its `NAME=${NAME:-default}` settings), so the
- * bench measures the server as it is started, from the one place that says how.
+ * How `npm start` starts the server: its `NAME=${NAME:-default}` settings and the node flags
+ * before `dist/main.js`, so the bench measures the server as it is started, from the one place
+ * that says how.
  */
-export function startScriptEnvironment(): Record<string, string> {
+export function startScript(): { env: Record<string, string>; nodeFlags: string[] } {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const settings: Record<string, string> = {};
+  const env: Record<string, string> = {};
   for (const [, name, fallback] of scripts.start.matchAll(/(\w+)=\$\{\1:-([^}]*)\}/g)) {
-    settings[name!] = process.env[name!] ?? fallback!;
+    env[name!] = process.env[name!] ?? fallback!;
   }
-  return settings;
+  const flags = /\bnode((?: --\S+)*) dist\/main\.js/.exec(scripts.start)?.[1] ?? '';
+  return { env, nodeFlags: flags.split(' ').filter(Boolean) };
 }
 
 /** Starts `node args...` in the project folder; resolves with the port its log line names. */

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { paced } from './paced';
-import { startProcess, startScriptEnvironment, stop } from './process';
+import { startProcess, startScript, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -203,8 +203,9 @@ async function main(): Promise<void> {
 
     /** The server as `npm start` runs it, on the given database. */
     const startServer = async (database: BenchStore) => {
-      const started = await startProcess([join(ROOT, 'dist', 'main.js')], {
-        ...startScriptEnvironment(),
+      const { env, nodeFlags } = startScript();
+      const started = await startProcess([...nodeFlags, join(ROOT, 'dist', 'main.js')], {
+        ...env,
         NODE_ENV: 'production',
         JWT_SECRET: secret,
         DATABASE_URL: database.url,

@@ -12,11 +12,22 @@ import { forgetStatementsOf } from './sqlite-statements';
 
 const WRITE = /^\s*(insert|update|delete|replace)\b/i;
 
-/** knex's SQLite dialect, finalizing a connection's kept statements (PreparedStatements) before it closes. */
+/**
+ * knex's SQLite dialect, finalizing a connection's kept statements (PreparedStatements) before it
+ * closes, and closing connections one at a time. The last connection to close checkpoints the WAL
+ * into the file and removes it, but only if no other connection holds the file at that moment:
+ * closed at once on two threads, each saw the other and both left the WAL behind.
+ */
 class KeptStatementsDialect extends SqliteKnexDialect {
-  async destroyRawConnection(connection: Database): Promise<void> {
-    await forgetStatementsOf(connection);
-    await (super.destroyRawConnection as (connection: Database) => Promise<void>)(connection);
+  private closing: Promise<unknown> = Promise.resolve();
+
+  destroyRawConnection(connection: Database): Promise<void> {
+    const closed = this.closing.then(async () => {
+      await forgetStatementsOf(connection);
+      await (super.destroyRawConnection as (connection: Database) => Promise<void>)(connection);
+    });
+    this.closing = closed.catch(() => undefined);
+    return closed;
   }
 }
 

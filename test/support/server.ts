@@ -82,15 +82,39 @@ export function scratchDatabase(
   return {
     url: url.toString(),
     async drop() {
-      const client = new Client({ connectionString: postgres });
-      await client.connect();
-      try {
+      await withSchemaLock(postgres, 'exclusive', async (client) => {
         await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
+      });
     },
   };
+}
+
+/**
+ * Test files run side by side on one PostgreSQL database. A server starting lists every schema's
+ * tables (MikroORM's migrator), and a schema dropped by another file in the middle of that makes
+ * the listing fail ("schema ... does not exist"). So start-ups share this lock and drops take it
+ * alone. The lock is the session's: ending the client releases it.
+ */
+const SCHEMA_LOCK = 74_170_001;
+
+async function withSchemaLock<T>(
+  postgres: string,
+  mode: 'shared' | 'exclusive',
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
+  const base = new URL(postgres);
+  base.searchParams.delete('schema');
+  const client = new Client({ connectionString: base.toString() });
+  await client.connect();
+  try {
+    await client.query(
+      mode === 'shared' ? 'select pg_advisory_lock_shared($1)' : 'select pg_advisory_lock($1)',
+      [SCHEMA_LOCK],
+    );
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /**
@@ -118,7 +142,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       callback();
     },
   });
-  const app = await createApp(config, createLogger(config.logLevel, sink));
+  const logger = createLogger(config.logLevel, sink);
+  const app =
+    config.database.dialect === 'postgresql'
+      ? await withSchemaLock(config.database.url, 'shared', () => createApp(config, logger))
+      : await createApp(config, logger);
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;

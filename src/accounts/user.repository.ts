@@ -154,7 +154,7 @@ export class UserStore {
     );
     this.signed = new Batch(async (keys) => {
       const pairs = keys.map((key) => key.split(' ') as [string, string]);
-      const now = this.reads.time(new Date());
+      const now = new Date();
       // SQLite walks one list of pairs; PostgreSQL unnests two parallel arrays.
       const params =
         this.reads.dialect === 'postgresql'
@@ -177,7 +177,6 @@ export class UserStore {
    * throws UniqueConstraintViolationException, as MikroORM's own writes do.
    */
   async insert(user: NewUserRow): Promise<User> {
-    const time = (date: Date) => this.reads.time(date);
     await this.reads.write(INSERT_USER, [
       user.id,
       user.account,
@@ -190,8 +189,8 @@ export class UserStore {
       user.avatar,
       user.introduction,
       user.role,
-      time(user.createdAt),
-      time(user.updatedAt),
+      user.createdAt,
+      user.updatedAt,
     ]);
     return asUser(user);
   }

@@ -31,9 +31,10 @@ interface PostgresClient {
 
 /**
  * Statements that nearly every request makes (the caller by token, a user by id, a profile
- * update), prepared once per pooled connection and run with bound parameters. MikroORM writes each parameter into the SQL
- * text and runs it through knex, so the database parses and plans every query anew and the ORM
- * spends more time around the query than SQLite spends on it; these skip all of that. They borrow
+ * update, the inserts of a sign-in), prepared once per pooled connection and run with bound
+ * parameters. MikroORM writes each parameter into the SQL text and runs it through knex, so the
+ * database parses and plans every query anew and the ORM spends more time around the query than
+ * SQLite spends on it; these skip all of that. They borrow
  * connections from the same pool as the ORM, so DATABASE_POOL_SIZE still bounds the total.
  *
  * SQLite keeps each connection's statements (src/db/sqlite-statements.ts); PostgreSQL keeps named
@@ -73,7 +74,8 @@ export class PreparedStatements {
     const connection: unknown = await this.client.acquireConnection();
     try {
       if (this.dialect === 'sqlite') {
-        return await statementsOf(connection as Database).all<Row>(read.sqlite, params);
+        const bound = params.map((param) => (param instanceof Date ? this.time(param) : param));
+        return await statementsOf(connection as Database).all<Row>(read.sqlite, bound);
       }
       const result = await (connection as PostgresClient).query({
         name: read.name,
@@ -95,7 +97,10 @@ export class PreparedStatements {
     return this.dialect === 'postgresql' ? values : JSON.stringify(values);
   }
 
-  /** A point in time as the dialect's datetime columns hold it (SQLite: epoch milliseconds). */
+  /**
+   * A point in time as the dialect's datetime columns hold it (SQLite: epoch milliseconds). Dates
+   * bound as parameters are converted by rows() and write(); this is for dates inside a JSON one.
+   */
   time(date: Date): Date | number {
     return this.dialect === 'postgresql' ? date : date.getTime();
   }

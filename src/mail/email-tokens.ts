@@ -82,15 +82,14 @@ export class EmailTokens {
   ): Promise<string> {
     const token = newSecret();
     const now = new Date();
-    const time = (date: Date) => this.statements.time(date);
     await this.statements.write(UPSERT_TOKEN, [
       uuidv7(),
       userId,
       purpose,
       hashSecret(token),
       email,
-      time(now),
-      time(new Date(now.getTime() + ttlSeconds * 1000)),
+      now,
+      new Date(now.getTime() + ttlSeconds * 1000),
     ]);
     return token;
   }

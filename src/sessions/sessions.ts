@@ -68,14 +68,13 @@ export class Sessions {
         em.create(Session, { ...session, user: userId }, { persist: false }),
       );
     } else {
-      const time = (date: Date) => this.statements.time(date);
       await this.statements.write(INSERT_SESSION, [
         session.id,
         userId,
         session.currentHash,
-        time(session.createdAt),
-        time(session.lastUsedAt),
-        time(session.expiresAt),
+        session.createdAt,
+        session.lastUsedAt,
+        session.expiresAt,
         session.address,
         session.userAgent,
       ]);

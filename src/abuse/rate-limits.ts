@@ -11,6 +11,8 @@ import {
 import { type RateLimits as RateLimitSettings, type RateWindow } from '../config';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
+/** A verdict, and how many events the key has counted in its current window. */
+export type Standing = Verdict & { counted: number };
 
 const ALLOWED: Verdict = { allowed: true };
 
@@ -30,10 +32,11 @@ export class Counter {
   ) {}
 
   /** Whether the key is already at its limit, counting nothing. */
-  async check(key: string): Promise<Verdict> {
-    if (!this.limiter) return ALLOWED;
+  async check(key: string): Promise<Standing> {
+    if (!this.limiter) return { ...ALLOWED, counted: 0 };
     const result = await this.limiter.get(key);
-    return result && result.consumedPoints >= this.count ? blocked(result) : ALLOWED;
+    const counted = result?.consumedPoints ?? 0;
+    return { ...(result && counted >= this.count ? blocked(result) : ALLOWED), counted };
   }
 
   /** Counts one event; refused when it goes over the limit. */

@@ -124,9 +124,10 @@ export class AccountService {
   }
 
   async login(ctx: Context, input: LoginInput): Promise<AuthPayload | ErrorResult> {
-    const byAddress = await this.limits.loginAddress.hit(addressKey(ctx.client.address));
-    if (!byAddress.allowed) return new TooManyRequests(byAddress.retryAfter);
-
+    // Every attempt from the address counts, valid or not. The count is awaited only after the
+    // account is looked up, so a shared counter store (PostgreSQL, Redis) and the lookup take one
+    // round trip's time, not two; the lookup's answer is used only within the limit.
+    const byAddress = this.limits.loginAddress.hit(addressKey(ctx.client.address));
     const violations = new rules.Violations();
     let lookup: { account: string } | { emailNormalized: string } | null = null;
     if (input.account !== null && input.account !== undefined) {
@@ -142,12 +143,17 @@ export class AccountService {
     }
     const password = violations.take(rules.givenPassword(input.password));
     const rejected = invalid(violations);
+    const [address, user] = await Promise.all([
+      byAddress,
+      rejected || !lookup || !password
+        ? null
+        : 'account' in lookup
+          ? this.users.byAccount(lookup.account)
+          : this.users.byEmail(lookup.emailNormalized),
+    ]);
+    if (!address.allowed) return new TooManyRequests(address.retryAfter);
     if (rejected || !lookup || !password) return rejected!;
 
-    const user =
-      'account' in lookup
-        ? await this.users.byAccount(lookup.account)
-        : await this.users.byEmail(lookup.emailNormalized);
     const hidden = this.options.hideAccountExistence;
     if (!user && !hidden) return new UserNotExist();
 
@@ -158,7 +164,9 @@ export class AccountService {
     const check = await this.guardedCheck(this.limits.loginAccount, accountKey, hash, password);
     if (check instanceof ErrorResult) return check;
     if (!user) return new WrongPassword(); // the decoy matched: no password should, but never sign in
-    await this.limits.loginAccount.reset(accountKey);
+    // Wrong passwords counted before this right one are forgotten; with none, there is nothing to
+    // forget (and, on a shared store, no round trip to make).
+    if (check.failures > 0) await this.limits.loginAccount.reset(accountKey);
     if (check.outdated) {
       // Parameters were raised since this hash was made: upgrade it now that we hold the password.
       user.passwordHash = await this.passwords.hash(password);
@@ -347,11 +355,11 @@ export class AccountService {
     key: string,
     hash: string,
     password: string,
-  ): Promise<PasswordCheck | ErrorResult> {
+  ): Promise<(PasswordCheck & { failures: number }) | ErrorResult> {
     const limit = await counter.check(key);
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
     const check = await this.passwords.check(hash, password);
-    if (check.matches) return check;
+    if (check.matches) return { ...check, failures: limit.counted };
     await counter.hit(key);
     return new WrongPassword();
   }

@@ -376,8 +376,11 @@ async function main(): Promise<void> {
     const steady = new Map<string, Figure>();
     const steadyRates = new Map<string, number>();
     for (const [name, next] of Object.entries(operations)) {
-      // The peak is measured again just before: 70% of a peak from minutes ago can be 100% now.
-      const peak = await opRate(name, bestConnections(name))();
+      // The peak is measured again just before, since 70% of a peak from minutes ago can be 100%
+      // now, and averaged with the table's run: one short run on this machine can read a third
+      // high or low, and 70% of a high reading is full load.
+      const best = bestConnections(name);
+      const peak = (figures.get(`${name}, ${best}`)!.rps + (await opRate(name, best)())) / 2;
       const rate = Math.max(1, Math.floor(peak * 0.7));
       const figure = await paced({ url, rate, seconds: SECONDS, connections: 50, next, succeeded });
       if (hashBound(name)) await pause(SETTLE_MS);
@@ -442,7 +445,8 @@ async function main(): Promise<void> {
     await stop(big.child);
 
     // ---- the table ----
-    const rows: [string, string, string, boolean][] = [];
+    /** label, measured, target, and whether it is met (null: a figure with no target). */
+    const rows: [string, string, string, boolean | null][] = [];
     const ratio = (label: string, value: number, target: number, detail: string) =>
       rows.push([label, `${value.toFixed(2)} (${detail})`, `>= ${target}`, value >= target]);
     const sideBySide = (label: string, name: string, target: number) => {
@@ -474,7 +478,7 @@ async function main(): Promise<void> {
         `p99 / p50 at 70% load, ${floor ? "A at me's rate (the floor: no database, token or hash)" : name}`,
         `${spread.toFixed(2)} (${figure.p99} / ${figure.p50} ms)`,
         floor ? '—' : '<= 3',
-        floor || spread <= 3,
+        floor ? null : spread <= 3,
       ]);
     }
     for (const [name, side] of Object.entries(scale)) {
@@ -491,7 +495,7 @@ async function main(): Promise<void> {
       '<= 200 MB',
       meRssPeak <= 200,
     ]);
-    rows.push(['peak RSS, whole run (VmHWM)', `${peakRss.toFixed(0)} MB`, '—', true]);
+    rows.push(['peak RSS, whole run (VmHWM)', `${peakRss.toFixed(0)} MB`, '—', null]);
     const failures = [...figures.entries(), ...steady.entries()].filter(([, f]) => f.failed > 0);
 
     const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement, ratios from ${ROUNDS} alternating rounds of ${PAIR_SECONDS} s per side`;
@@ -500,7 +504,7 @@ async function main(): Promise<void> {
       '|---|---|---|---|',
       ...rows.map(
         ([label, value, target, met]) =>
-          `| ${label} | ${value} | ${target} | ${met ? 'met' : '**missed**'} |`,
+          `| ${label} | ${value} | ${target} | ${met === null ? '' : met ? 'met' : '**missed**'} |`,
       ),
     ].join('\n');
     const raw = [

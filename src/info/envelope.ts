@@ -1,4 +1,4 @@
-import { type ApolloServerPlugin } from '@apollo/server';
+import { type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { type Logger } from 'pino';
@@ -156,42 +156,36 @@ export function localizeErrors(
 
 /** Adds the envelope to every GraphQL response Apollo executes, and logs unexpected failures. */
 export function envelopePlugin(logger: Logger): ApolloServerPlugin<Context> {
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            if (classify(error) === 'INTERNAL_ERROR') {
-              logger.error(
-                {
-                  requestId: contextValue.requestId,
-                  err: safeError(error.originalError ?? error),
-                  path: error.path,
-                },
-                'unexpected failure',
-              );
-            }
-          }
-          return Promise.resolve();
-        },
-        willSendResponse({ response, contextValue }) {
-          if (response.body.kind === 'single') {
-            const result = response.body.singleResult;
-            if (result.errors) {
-              result.errors = localizeErrors(
-                result.errors,
-                contextValue.lang,
-                contextValue.requestId,
-              );
-            }
-            result.extensions = {
-              ...result.extensions,
-              ...responseInfo(result.data, contextValue.failures, result.errors),
-            };
-          }
-          return Promise.resolve();
-        },
-      });
+  // One listener for every request: each hook reads the request from its arguments.
+  const listener: GraphQLRequestListener<Context> = {
+    didEncounterErrors({ errors, contextValue }) {
+      for (const error of errors) {
+        if (classify(error) === 'INTERNAL_ERROR') {
+          logger.error(
+            {
+              requestId: contextValue.requestId,
+              err: safeError(error.originalError ?? error),
+              path: error.path,
+            },
+            'unexpected failure',
+          );
+        }
+      }
+      return Promise.resolve();
+    },
+    willSendResponse({ response, contextValue }) {
+      if (response.body.kind === 'single') {
+        const result = response.body.singleResult;
+        if (result.errors) {
+          result.errors = localizeErrors(result.errors, contextValue.lang, contextValue.requestId);
+        }
+        result.extensions = {
+          ...result.extensions,
+          ...responseInfo(result.data, contextValue.failures, result.errors),
+        };
+      }
+      return Promise.resolve();
     },
   };
+  return { requestDidStart: () => Promise.resolve(listener) };
 }

@@ -93,12 +93,15 @@ export class AccountService {
     const rejected = invalid(violations);
     if (rejected) return rejected;
 
-    // Counted once the input is valid: from here on each attempt costs a hash.
-    const limit = await this.limits.registerAddress.hit(addressKey(ctx.client.address));
+    // Counted once the input is valid: from here on each attempt costs a hash. The email is
+    // checked meanwhile (one round trip's time on a shared counter store), early only to spare a
+    // hash: the unique index decides races below. Over the limit, the check's answer is unused.
+    const [limit, emailTaken] = await Promise.all([
+      this.limits.registerAddress.hit(addressKey(ctx.client.address)),
+      this.users.emailTaken(email!.normalized),
+    ]);
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
-
-    // Checked early only to spare a hash; the unique index decides races below.
-    if (await this.users.emailTaken(email!.normalized)) return new MailboxOccupied();
+    if (emailTaken) return new MailboxOccupied();
 
     const stored = await this.store(
       {

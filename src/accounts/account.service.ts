@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
 import { canonicalId, uuidv7 } from '../db/ids';
@@ -377,9 +377,12 @@ export class AccountService {
     await this.limits.loginAccount.reset(`user:${userId}`);
   }
 
-  /** A new session for the user, and its first pair of tokens. */
-  async signIn(ctx: Context, user: User, em = ctx.em): Promise<AuthPayload> {
-    return this.payload(ctx, user, await this.sessions.open(em, user.id, ctx.client));
+  /**
+   * A new session for the user, and its first pair of tokens. Inside a transaction, pass its em:
+   * the session then commits or rolls back with the rest (see Sessions.open).
+   */
+  async signIn(ctx: Context, user: User, transaction?: EntityManager): Promise<AuthPayload> {
+    return this.payload(ctx, user, await this.sessions.open(user.id, ctx.client, transaction));
   }
 
   /** An access token for the session and the refresh token it came with. */

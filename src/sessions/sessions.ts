@@ -46,11 +46,11 @@ export class Sessions {
   ) {}
 
   /**
-   * A new session. Outside a transaction (a login, a registration) it is one prepared INSERT;
-   * inside one (a password reset, a password change) it goes through that transaction's em, so
-   * that it commits or rolls back with the rest.
+   * A new session. On its own (a login, a registration) it is one prepared INSERT, and no unit of
+   * work is forked for it. Given a transaction (a password reset, a password change), it goes
+   * through that transaction's em, so that it commits or rolls back with the rest.
    */
-  async open(em: EntityManager, userId: string, client: ClientInfo): Promise<Opened> {
+  async open(userId: string, client: ClientInfo, transaction?: EntityManager): Promise<Opened> {
     const secret = this.chain.first();
     const now = new Date();
     const session = {
@@ -62,10 +62,10 @@ export class Sessions {
       address: client.address || null,
       userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
     };
-    if (em.isInTransaction()) {
-      await em.insert(
+    if (transaction) {
+      await transaction.insert(
         Session,
-        em.create(Session, { ...session, user: userId }, { persist: false }),
+        transaction.create(Session, { ...session, user: userId }, { persist: false }),
       );
     } else {
       await this.statements.write(INSERT_SESSION, [

@@ -14,7 +14,9 @@ export type Verdict = { allowed: true } | { allowed: false; retryAfter: number }
 /** A verdict, and how many events the key has counted in its current window. */
 export type Standing = Verdict & { counted: number };
 
-const ALLOWED: Verdict = { allowed: true };
+const ALLOWED: Verdict = Object.freeze({ allowed: true });
+/** A key never counted (or no limit at all): allowed, nothing counted. */
+const UNCOUNTED: Standing = Object.freeze({ allowed: true, counted: 0 });
 
 const blocked = (result: RateLimiterRes): Verdict => ({
   allowed: false,
@@ -33,10 +35,11 @@ export class Counter {
 
   /** Whether the key is already at its limit, counting nothing. */
   async check(key: string): Promise<Standing> {
-    if (!this.limiter) return { ...ALLOWED, counted: 0 };
+    if (!this.limiter) return UNCOUNTED;
     const result = await this.limiter.get(key);
-    const counted = result?.consumedPoints ?? 0;
-    return { ...(result && counted >= this.count ? blocked(result) : ALLOWED), counted };
+    if (!result) return UNCOUNTED;
+    const counted = result.consumedPoints;
+    return { ...(counted >= this.count ? blocked(result) : ALLOWED), counted };
   }
 
   /** Counts one event; refused when it goes over the limit. */

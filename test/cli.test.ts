@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { MeDocument } from './generated/graphql';
 import { registerUser, type Registered } from './support/accounts';
 import {
+  asStartUp,
   bearer,
   scratchDatabase,
   scratchFolder,
@@ -31,7 +32,8 @@ describe('the account-api command line', () => {
   });
 
   /** `npx account-api ...args`, run from source the way the built bin runs, in the scratch folder. */
-  const cli = (...args: string[]): Promise<Outcome> =>
+  const cli = (...args: string[]): Promise<Outcome> => asStartUp(database, () => run(...args));
+  const run = (...args: string[]): Promise<Outcome> =>
     new Promise((done) => {
       execFile(
         process.execPath,

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  asStartUp,
   scratchDatabase,
   scratchFolder,
   startServer,
@@ -121,12 +122,14 @@ describe('the README, pasted into a shell', () => {
     try {
       for (const line of shellBlock('Command line').trim().split('\n')) {
         outcomes.push(
-          await bash(line, ROOT, {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '',
-            DATABASE_URL: database,
-            JWT_SECRET: TEST_JWT_SECRET,
-          }),
+          await asStartUp(database, () =>
+            bash(line, ROOT, {
+              PATH: process.env.PATH ?? '',
+              HOME: process.env.HOME ?? '',
+              DATABASE_URL: database,
+              JWT_SECRET: TEST_JWT_SECRET,
+            }),
+          ),
         );
       }
       const [help, migrate, promote, demote, schema] = outcomes;

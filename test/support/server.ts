@@ -118,6 +118,15 @@ async function withSchemaLock<T>(
 }
 
 /**
+ * Runs `work`, a child process that opens the database at `url` (the command line, the README's
+ * commands), as a start-up: on PostgreSQL it holds the schema lock's shared side meanwhile, so
+ * another file's schema is not dropped in the middle of its migrator's listing.
+ */
+export function asStartUp<T>(url: string, work: () => Promise<T>): Promise<T> {
+  return url.startsWith('postgres') ? withSchemaLock(url, 'shared', work) : work();
+}
+
+/**
  * Starts the real server on a loopback port with its own database (see scratchDatabase). `env`
  * is read exactly as the process environment would be.
  */

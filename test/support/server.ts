@@ -118,8 +118,8 @@ async function withSchemaLock<T>(
 }
 
 /**
- * Runs `work`, a child process that opens the database at `url` (the command line, the README's
- * commands), as a start-up: on PostgreSQL it holds the schema lock's shared side meanwhile, so
+ * Runs `work`, a start-up on the database at `url` (a test server, or a child process such as the
+ * command line or the README's commands), holding the schema lock's shared side on PostgreSQL, so
  * another file's schema is not dropped in the middle of its migrator's listing.
  */
 export function asStartUp<T>(url: string, work: () => Promise<T>): Promise<T> {
@@ -134,7 +134,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   // Always a folder of its own: the outbox of mail goes there unless the test names another.
   const folder = scratchFolder();
   const database = env.DATABASE_URL ? null : scratchDatabase(folder.path);
-  const config = loadConfig({
+  const settings: Record<string, string> & { DATABASE_URL: string } = {
     DATABASE_URL: database?.url ?? '',
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'info',
@@ -143,7 +143,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     MAIL_OUTBOX: join(folder.path, 'outbox'),
     APP_URL: 'https://app.example',
     ...env,
-  });
+  };
+  const config = loadConfig(settings);
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -152,10 +153,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     },
   });
   const logger = createLogger(config.logLevel, sink);
-  const app =
-    config.database.dialect === 'postgresql'
-      ? await withSchemaLock(config.database.url, 'shared', () => createApp(config, logger))
-      : await createApp(config, logger);
+  const app = await asStartUp(settings.DATABASE_URL, () => createApp(config, logger));
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;

@@ -181,15 +181,19 @@ export function envelopePlugin(logger: Logger): ApolloServerPlugin<Context> {
       (response.http as unknown as Record<string, unknown>).body = undefined;
       if (response.body.kind === 'single') {
         const result = response.body.singleResult;
-        if (result.errors) {
-          result.errors = localizeErrors(result.errors, contextValue.lang, contextValue.requestId);
-        }
-        // Object.assign, not a spread: see requestDidStart below.
-        result.extensions = Object.assign(
-          {},
-          result.extensions,
-          responseInfo(result.data, contextValue.failures, result.errors),
-        );
+        const errors =
+          result.errors && localizeErrors(result.errors, contextValue.lang, contextValue.requestId);
+        // A new result rather than properties added to Apollo's (itself a spread's copy): see
+        // requestDidStart below.
+        response.body.singleResult = {
+          data: result.data,
+          errors,
+          extensions: Object.assign(
+            {},
+            result.extensions,
+            responseInfo(result.data, contextValue.failures, errors),
+          ),
+        };
       }
       return Promise.resolve();
     },

@@ -60,9 +60,17 @@ interface Load {
 
 const pause = (ms: number) => new Promise((settled) => setTimeout(settled, ms));
 
+/** H's one answer. */
+const HELLO_ANSWER = '{"data":{"hello":"world"}}';
+/** How every answer of ours ends when it is a full success. */
+const OK = '"extensions":{"infocode":1000,"info":"OK"}}';
 /** Every answer must be a full success: a fast failure would flatter the figures. */
-const succeeded = (status: number, body: string) =>
-  status === 200 && body.trimEnd().endsWith('"extensions":{"infocode":1000,"info":"OK"}}');
+const succeeded = (status: number, body: string) => status === 200 && body.trimEnd().endsWith(OK);
+/** The paced runs that are floors, not operations: what each row says it is. */
+const FLOORS: Record<string, string> = {
+  A: "A at me's rate (our server with no database, token or hash)",
+  H: "H at me's rate (bare node:http + graphql-js: this machine's floor)",
+};
 
 async function load({
   url,
@@ -201,11 +209,12 @@ async function main(): Promise<void> {
     process.stdout.write('baselines\n');
     const hello = await startProcess([join(ROOT, 'scripts', 'bench', 'hello-server.js')], {});
     children.push(hello.child);
+    const helloQuery = () => ({ body: '{"query":"{ hello }"}' });
     const helloLoad = (seconds = SECONDS) =>
       load({
         url: `http://127.0.0.1:${hello.port}/`,
         connections: 50,
-        next: () => ({ body: '{"query":"{ hello }"}' }),
+        next: helloQuery,
         seconds,
         settle: false,
       });
@@ -245,7 +254,6 @@ async function main(): Promise<void> {
       (await load({ url, connections: 50, next: typename, seconds: PAIR_SECONDS, settle: false }))
         .rps;
     const aOverH = await paired(aRate, async () => (await helloLoad(PAIR_SECONDS)).rps);
-    await stop(hello.child);
 
     const argon = await argon2Loop(hash);
     process.stdout.write(
@@ -406,23 +414,31 @@ async function main(): Promise<void> {
       const peak = (figures.get(`${name}, ${best}`)!.rps + (await opRate(name, best)())) / 2;
       const rate = Math.max(1, Math.floor(peak * 0.7));
       // A paced run returns once every request is answered: nothing is left to drain.
-      const figure = await paced({ url, rate, seconds: SECONDS, connections: 50, next, succeeded });
+      const figure = await paced({ url, rate, seconds: SECONDS, connections: 50, next, ok: OK });
       steady.set(name, figure);
       steadyRates.set(name, rate);
       note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
     }
-    // The floor: A at the rate `me` ran at, so the same load with no database, token or hash.
+    // The floors, at the rate `me` ran at: A, the same load with no database, token or hash; and
+    // H, with none of this project's code, which shows what this machine allows any server.
     const floorRate = steadyRates.get('me')!;
-    const atFloor = await paced({
-      url,
-      rate: floorRate,
-      seconds: SECONDS,
-      connections: 50,
-      next: typename,
-      succeeded,
-    });
-    steady.set('A', atFloor);
-    note(`A, at me's ${floorRate}/s`, atFloor);
+    const floors = [
+      ['A', url, typename, OK],
+      ['H', `http://127.0.0.1:${hello.port}/`, helloQuery, HELLO_ANSWER],
+    ] as const;
+    for (const [name, at, next, ok] of floors) {
+      const figure = await paced({
+        url: at,
+        rate: floorRate,
+        seconds: SECONDS,
+        connections: 50,
+        next,
+        ok,
+      });
+      steady.set(name, figure);
+      note(`${name}, at me's ${floorRate}/s`, figure);
+    }
+    await stop(hello.child);
 
     process.stdout.write(`ratios: ${ROUNDS} rounds of each side in turn, ${PAIR_SECONDS} s each\n`);
     const sides: Record<string, Paired> = {
@@ -499,9 +515,9 @@ async function main(): Promise<void> {
     sideBySide('register / P', 'register / P', 0.85);
     for (const [name, figure] of steady) {
       const spread = figure.p99 / Math.max(figure.p50, 0.1);
-      const floor = name === 'A';
+      const floor = FLOORS[name];
       rows.push([
-        `p99 / p50 at 70% load, ${floor ? "A at me's rate (the floor: no database, token or hash)" : name}`,
+        `p99 / p50 at 70% load, ${floor ?? name}`,
         `${spread.toFixed(2)} (${figure.p99} / ${figure.p50} ms)`,
         floor ? '—' : '<= 3',
         floor ? null : spread <= 3,
@@ -552,7 +568,7 @@ async function main(): Promise<void> {
     writeFileSync(
       join(ROOT, output),
       `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\nMachine: ${machine}.\n` +
-        `The server runs built, in production mode, on ${postgres ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with every rate limit raised out of reach (counted, never hit); autocannon runs in the bench process on the same machine, so both share its cores. The two sides of each ratio are measured in turn, round after round, and the median round is reported: the machine's speed drifts within minutes, so a ratio of runs minutes apart would measure the drift.\n\n${table}\n\n## Every run\n\n${raw}\n` +
+        `The server runs built, in production mode, on ${postgres ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with every rate limit raised out of reach (counted, never hit); autocannon runs in the bench process and the paced load (the 70% figures) in a process of its own, on the same machine, so they share its cores with the server. The two sides of each ratio are measured in turn, round after round, and the median round is reported: the machine's speed drifts within minutes, so a ratio of runs minutes apart would measure the drift.\n\n${table}\n\n## Every run\n\n${raw}\n` +
         (failures.length
           ? `\nRuns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`
           : ''),

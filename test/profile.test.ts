@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DeleteAccountDocument,
   LoginDocument,
+  LogoutDocument,
   type LoginInput,
   MeDocument,
   UpdateProfileDocument,
@@ -491,6 +493,66 @@ describe('updateProfile without a usable token', () => {
       'INVALID_TOKEN_ERROR',
     );
     expect((await me(user)).username).toBe(user.username);
+  });
+});
+
+describe('updateProfile with a token whose session or user is gone', () => {
+  it('the answer is the profile as stored: fields not given as they were, the email to its owner', async () => {
+    const user = await registerUser(server, { avatar: 'https://cdn.example.com/kept.png' });
+    const before = await me(user);
+    const updated = expectUpdated(await update({ introduction: 'New here' }, bearer(user.token)));
+    expect(updated).toMatchObject({
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      avatar: 'https://cdn.example.com/kept.png',
+      introduction: 'New here',
+      createdAt: before.createdAt,
+    });
+    expect(Date.parse(updated.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before.updatedAt));
+    expect(await stored(user.id)).toEqual(updated);
+  });
+
+  it('after logout the token is InvalidToken 1010, and nothing changes', async () => {
+    const user = await registerUser(server, { introduction: 'Before' });
+    const { body } = await server.request(LogoutDocument, {}, bearer(user.token));
+    expect(body.data!.logout.__typename).toBe('LogoutSuccess');
+    expectFailure(
+      await update({ introduction: 'After' }, bearer(user.token)),
+      'InvalidToken',
+      1010,
+      'INVALID_TOKEN_ERROR',
+    );
+    expect((await stored(user.id)).introduction).toBe('Before');
+  });
+
+  it('after logout an invalid input still gets the token’s answer first: InvalidToken 1010', async () => {
+    const user = await registerUser(server);
+    await server.request(LogoutDocument, {}, bearer(user.token));
+    expectFailure(
+      await update({ introduction: 'x'.repeat(201) }, bearer(user.token)),
+      'InvalidToken',
+      1010,
+      'INVALID_TOKEN_ERROR',
+    );
+  });
+
+  it('after the account is deleted its token is UserNotExist 1016, and no user comes back', async () => {
+    const user = await registerUser(server);
+    const { body } = await server.request(
+      DeleteAccountDocument,
+      { password: user.password },
+      bearer(user.token),
+    );
+    expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+    expectFailure(
+      await update({ introduction: 'Ghost' }, bearer(user.token)),
+      'UserNotExist',
+      1016,
+      'USER_NOT_EXIST',
+    );
+    const { body: lookup } = await server.request(UserByIdDocument, { id: user.id });
+    expect(lookup.data!.user.__typename).toBe('UserNotExist');
   });
 });
 

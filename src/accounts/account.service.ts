@@ -188,6 +188,9 @@ export class AccountService {
     input: UpdateProfileInput,
     userId: string | null | undefined,
   ): Promise<User | ErrorResult> {
+    const atOnce = await this.updateOwnProfileAtOnce(ctx, input, userId);
+    if (atOnce) return atOnce;
+
     const caller = await ctx.auth.require();
     if (!(caller instanceof User)) return caller;
 
@@ -199,40 +202,7 @@ export class AccountService {
       target = other;
     }
 
-    const violations = new rules.Violations();
-    const changes: ProfileChanges = {};
-    let emailChanges = false;
-    if (input.username !== undefined) {
-      const username = violations.take(rules.username(input.username));
-      if (username !== undefined) {
-        changes.username = username;
-        changes.usernameFolded = rules.searchForm(username);
-      }
-    }
-    if (input.email !== undefined) {
-      const email = violations.take(rules.email(input.email));
-      if (email !== undefined) {
-        changes.email = email.address;
-        changes.emailNormalized = email.normalized;
-        emailChanges = email.normalized !== target.emailNormalized;
-        // A new address is unverified until its owner follows the link sent to it.
-        if (emailChanges) changes.emailVerified = false;
-      }
-    }
-    if (input.avatar !== undefined) {
-      const avatar = violations.take(rules.avatar(input.avatar));
-      if (avatar !== undefined) changes.avatar = avatar;
-    }
-    if (input.introduction !== undefined) {
-      const introduction = violations.take(rules.introduction(input.introduction));
-      if (introduction !== undefined) changes.introduction = introduction;
-    }
-    const nothingGiven = [input.username, input.email, input.avatar, input.introduction].every(
-      (value) => value === undefined,
-    );
-    if (nothingGiven) {
-      violations.add(new FieldViolation('input', 'MISSING_REQUIRED_PARAMS', 'update.nothing'));
-    }
+    const { changes, emailChanges, violations } = checkProfileInput(input, target);
     // Changing one's own email proves the password; an admin changing someone else's need not.
     const needsPassword = emailChanges && target.id === caller.id;
     if (needsPassword && !input.currentPassword) {
@@ -257,7 +227,7 @@ export class AccountService {
 
     const oldEmail = target.email;
     const updatedAt = new Date();
-    let updated: boolean;
+    let updated: User | null;
     try {
       updated = await this.users.updateProfile(target.id, changes, updatedAt);
     } catch (error) {
@@ -272,6 +242,37 @@ export class AccountService {
       this.mail.sendEmailChanged(target, oldEmail, ctx.lang);
     }
     return target;
+  }
+
+  /**
+   * The common update, a caller's valid change to their own profile other than the email, with
+   * one statement: it writes only while the token's session is live (the check require() makes)
+   * and returns the stored user, so the caller is not read first. Null when it did not write:
+   * then updateProfile reads the caller and answers as it would have (1009, 1010, 1016; a
+   * request with invalid input as well, so that a token's failure still comes first). An email
+   * change takes that path from the start: it needs the stored address, maybe the password.
+   */
+  private async updateOwnProfileAtOnce(
+    ctx: Context,
+    input: UpdateProfileInput,
+    userId: string | null | undefined,
+  ): Promise<User | null> {
+    if (input.email !== undefined) return null;
+    const claims = await ctx.auth.claims();
+    if (!claims) return null;
+    if (userId !== null && userId !== undefined && userId.toLowerCase() !== claims.userId) {
+      return null;
+    }
+    const { changes, violations } = checkProfileInput(input, null);
+    if (invalid(violations)) return null;
+    const user = await this.users.updateProfile(
+      claims.userId,
+      changes,
+      new Date(),
+      claims.sessionId,
+    );
+    if (user) ctx.auth.signedIn(user, claims.sessionId);
+    return user;
   }
 
   async findUser(
@@ -461,4 +462,49 @@ export class AccountService {
     await ctx.em.nativeDelete(User, { id: caller.id });
     return new AccountDeleted(caller.id);
   }
+}
+
+/**
+ * An update's changes, checked by the field rules. `target` is the user whose profile changes,
+ * needed only to tell whether a given email is a new address (without it, any email is).
+ */
+function checkProfileInput(
+  input: UpdateProfileInput,
+  target: User | null,
+): { changes: ProfileChanges; emailChanges: boolean; violations: rules.Violations } {
+  const violations = new rules.Violations();
+  const changes: ProfileChanges = {};
+  let emailChanges = false;
+  if (input.username !== undefined) {
+    const username = violations.take(rules.username(input.username));
+    if (username !== undefined) {
+      changes.username = username;
+      changes.usernameFolded = rules.searchForm(username);
+    }
+  }
+  if (input.email !== undefined) {
+    const email = violations.take(rules.email(input.email));
+    if (email !== undefined) {
+      changes.email = email.address;
+      changes.emailNormalized = email.normalized;
+      emailChanges = target === null || email.normalized !== target.emailNormalized;
+      // A new address is unverified until its owner follows the link sent to it.
+      if (emailChanges) changes.emailVerified = false;
+    }
+  }
+  if (input.avatar !== undefined) {
+    const avatar = violations.take(rules.avatar(input.avatar));
+    if (avatar !== undefined) changes.avatar = avatar;
+  }
+  if (input.introduction !== undefined) {
+    const introduction = violations.take(rules.introduction(input.introduction));
+    if (introduction !== undefined) changes.introduction = introduction;
+  }
+  const nothingGiven = [input.username, input.email, input.avatar, input.introduction].every(
+    (value) => value === undefined,
+  );
+  if (nothingGiven) {
+    violations.add(new FieldViolation('input', 'MISSING_REQUIRED_PARAMS', 'update.nothing'));
+  }
+  return { changes, emailChanges, violations };
 }

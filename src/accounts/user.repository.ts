@@ -94,8 +94,11 @@ const PROFILE_COLUMNS = {
 
 export type ProfileChanges = Partial<Pick<User, keyof typeof PROFILE_COLUMNS>>;
 
-/** One user's changes as an element of an update's JSON list: only what changes is there. */
-type ProfileWrite = ProfileChanges & { id: string; updatedAt: Date | number };
+/**
+ * One user's changes as an element of an update's JSON list: only what changes is there. With
+ * `sid`, the row is written only if that session of the user is live (see updateProfile).
+ */
+type ProfileWrite = ProfileChanges & { id: string; updatedAt: Date | number; sid?: string };
 
 type ProfileProperty = keyof typeof PROFILE_COLUMNS;
 
@@ -114,6 +117,10 @@ const PROFILE_BITS = new Map(
  * every index on a column that an UPDATE sets, even to the value it had, so an edited introduction
  * would also rewrite the account's entries in the email and username indexes (a third more
  * SQLite time per row, measured). One statement per set of columns (at most 2^7), made on first use.
+ *
+ * An element with a session id (`sid`) is written only while that session of the user is live,
+ * checked as SIGNED_IN checks it, against the second parameter (now). The rows written come back
+ * whole.
  */
 const UPDATE_PROFILES = new Map<number, PreparedStatement>();
 
@@ -135,7 +142,10 @@ function updateProfiles(properties: number): PreparedStatement {
           )
           .join('') +
         "updated_at = json_extract(j.value, '$.updatedAt') from json_each(?) j" +
-        " where users.id = json_extract(j.value, '$.id') returning users.id as id",
+        " where users.id = json_extract(j.value, '$.id')" +
+        " and (json_type(j.value, '$.sid') is null or exists (select 1 from sessions s" +
+        " where s.id = json_extract(j.value, '$.sid') and s.user_id = users.id and s.expires_at > ?))" +
+        ` returning ${USER_COLUMNS.replace(/\bu\./g, 'users.')}`,
       postgresql:
         'update users u set ' +
         columns
@@ -146,7 +156,9 @@ function updateProfiles(properties: number): PreparedStatement {
           )
           .join('') +
         "updated_at = (j->>'updatedAt')::timestamptz from jsonb_array_elements($1::jsonb) j" +
-        " where u.id = j->>'id' returning u.id as id",
+        " where u.id = j->>'id' and (not j ? 'sid' or coalesce((select s.user_id = u.id" +
+        " and s.expires_at > $2 from sessions s where s.id = j->>'sid'), false))" +
+        ` returning ${USER_COLUMNS}`,
     };
     UPDATE_PROFILES.set(properties, statement);
   }
@@ -179,7 +191,7 @@ export type Signed = { user: User; sessionLive: boolean } | null;
 export class UserStore {
   private readonly ids: Batch<UserRow>;
   private readonly signed: Batch<SignedInRow>;
-  private readonly profiles: WriteBatch<ProfileWrite, boolean>;
+  private readonly profiles: WriteBatch<ProfileWrite, User | null>;
 
   constructor(private readonly reads: PreparedStatements) {
     this.ids = new Batch(async (ids) =>
@@ -197,12 +209,15 @@ export class UserStore {
     });
     this.profiles = new WriteBatch(async (writes) => {
       // JSON text in both dialects: pg would send a JavaScript array as a PostgreSQL array.
-      const rows = await this.reads.write<{ id: string }>(
-        updateProfiles(changedProperties(writes)),
-        [JSON.stringify(writes)],
-      );
-      const updated = new Set(rows.map((row) => row.id));
-      return writes.map((write) => updated.has(write.id));
+      const rows = await this.reads.write<UserRow>(updateProfiles(changedProperties(writes)), [
+        JSON.stringify(writes),
+        new Date(),
+      ]);
+      const updated = new Map(rows.map((row) => [row.id, row]));
+      return writes.map((write) => {
+        const row = updated.get(write.id);
+        return row ? userFromRow(row) : null;
+      });
     });
   }
 
@@ -230,11 +245,23 @@ export class UserStore {
   }
 
   /**
-   * Writes a user's profile changes and updatedAt; false if the user no longer exists. A taken
-   * email throws UniqueConstraintViolationException, as MikroORM's own writes do.
+   * Writes a user's profile changes and updatedAt, and answers the user as stored now; null if the
+   * user no longer exists or, given a session, if that session of theirs is not live (then nothing
+   * is written). A taken email throws UniqueConstraintViolationException, as MikroORM's own
+   * writes do.
    */
-  updateProfile(id: string, changes: ProfileChanges, updatedAt: Date): Promise<boolean> {
-    return this.profiles.run(id, { ...changes, id, updatedAt: this.reads.time(updatedAt) });
+  updateProfile(
+    id: string,
+    changes: ProfileChanges,
+    updatedAt: Date,
+    sessionId?: string,
+  ): Promise<User | null> {
+    const write: ProfileWrite = Object.assign({}, changes, {
+      id,
+      updatedAt: this.reads.time(updatedAt),
+    });
+    if (sessionId !== undefined) write.sid = sessionId;
+    return this.profiles.run(id, write);
   }
 
   async byId(id: string): Promise<User | null> {

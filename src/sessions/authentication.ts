@@ -1,7 +1,7 @@
 import { User, Role } from '../accounts/user.entity';
 import { type UserStore } from '../accounts/user.repository';
-import { type ErrorResult, InvalidToken, TokenExpired, UserNotExist } from '../info/results';
-import { type AccessTokens } from './tokens';
+import { ErrorResult, InvalidToken, TokenExpired, UserNotExist } from '../info/results';
+import { type AccessClaims, type AccessTokens } from './tokens';
 
 export type AuthFailure = ErrorResult; // TokenExpired | InvalidToken | UserNotExist
 
@@ -14,6 +14,7 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
  */
 export class Authentication {
   private verdict?: Promise<User | AuthFailure>;
+  private verifiedToken?: Promise<AccessClaims | AuthFailure>;
   private current: User | null = null;
   private session: string | null = null;
 
@@ -27,6 +28,16 @@ export class Authentication {
   require(): Promise<User | AuthFailure> {
     this.verdict ??= this.authenticate();
     return this.verdict;
+  }
+
+  /**
+   * Who the token says is calling, from the token alone: its signature and expiry are checked,
+   * but not whether its user and session still exist. Null without a valid token. Only for a
+   * statement that checks the session itself (updateProfile's own); require() is the check.
+   */
+  async claims(): Promise<AccessClaims | null> {
+    const verified = await this.verifyToken();
+    return verified instanceof ErrorResult ? null : verified;
   }
 
   /** The caller if the request carries a valid token; anonymous otherwise, never a failure. */
@@ -67,14 +78,25 @@ export class Authentication {
     return viewer !== null && (viewer.id === user.id || viewer.role === Role.ADMIN);
   }
 
-  private async authenticate(): Promise<User | AuthFailure> {
+  private verifyToken(): Promise<AccessClaims | AuthFailure> {
+    this.verifiedToken ??= this.verifyBearer();
+    return this.verifiedToken;
+  }
+
+  private async verifyBearer(): Promise<AccessClaims | AuthFailure> {
     if (this.authorization === null) return new InvalidToken('token.missing');
     const match = BEARER.exec(this.authorization);
     if (!match) return new InvalidToken();
     const verified = await this.tokens.verify(match[1]!);
     if (!verified.ok)
       return verified.reason === 'expired' ? new TokenExpired() : new InvalidToken();
-    const { userId, sessionId } = verified.claims;
+    return verified.claims;
+  }
+
+  private async authenticate(): Promise<User | AuthFailure> {
+    const verified = await this.verifyToken();
+    if (verified instanceof ErrorResult) return verified;
+    const { userId, sessionId } = verified;
     const signed = await this.users.signedIn(userId, sessionId);
     if (!signed) return new UserNotExist();
     if (!signed.sessionLive) return new InvalidToken('token.sessionEnded');

@@ -406,18 +406,34 @@ async function main(): Promise<void> {
     process.stdout.write('at 70% of peak load, requests evenly spaced (scripts/bench/paced.ts)\n');
     const steady = new Map<string, Figure>();
     const steadyRates = new Map<string, number>();
+    /**
+     * The paced runs whose answers fell behind their pace: the machine slowed below the peak they
+     * were paced from, so they measured an overload (where p99 / p50 reads low, since p50 is then
+     * all queueing), not 70% of the peak.
+     */
+    const fellBehind = new Set<string>();
+    const keptPace = (figure: Figure, rate: number) => figure.rps >= rate * 0.97;
     for (const [name, next] of Object.entries(operations)) {
       // The peak is measured again just before, since 70% of a peak from minutes ago can be 100%
       // now, and averaged with the table's run: one short run on this machine can read a third
-      // high or low, and 70% of a high reading is full load.
+      // high or low, and 70% of a high reading is full load. A run that falls behind its pace is
+      // tried once more, from a peak measured again on its own.
       const best = bestConnections(name);
-      const peak = (figures.get(`${name}, ${best}`)!.rps + (await opRate(name, best)())) / 2;
-      const rate = Math.max(1, Math.floor(peak * 0.7));
-      // A paced run returns once every request is answered: nothing is left to drain.
-      const figure = await paced({ url, rate, seconds: SECONDS, connections: 50, next, ok: OK });
-      steady.set(name, figure);
-      steadyRates.set(name, rate);
-      note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
+      let peak = (figures.get(`${name}, ${best}`)!.rps + (await opRate(name, best)())) / 2;
+      for (let attempt = 1; ; attempt++) {
+        const rate = Math.max(1, Math.floor(peak * 0.7));
+        // A paced run returns once every request is answered: nothing is left to drain.
+        const figure = await paced({ url, rate, seconds: SECONDS, connections: 50, next, ok: OK });
+        steady.set(name, figure);
+        steadyRates.set(name, rate);
+        note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
+        if (keptPace(figure, rate)) break;
+        if (attempt === 2) {
+          fellBehind.add(name);
+          break;
+        }
+        peak = await opRate(name, best)();
+      }
     }
     // The floors, at the rate `me` ran at: A, the same load with no database, token or hash; and
     // H, with none of this project's code, which shows what this machine allows any server.
@@ -436,7 +452,9 @@ async function main(): Promise<void> {
         ok,
       });
       steady.set(name, figure);
+      steadyRates.set(name, floorRate);
       note(`${name}, at me's ${floorRate}/s`, figure);
+      if (!keptPace(figure, floorRate)) fellBehind.add(name);
     }
     await stop(hello.child);
 
@@ -516,11 +534,14 @@ async function main(): Promise<void> {
     for (const [name, figure] of steady) {
       const spread = figure.p99 / Math.max(figure.p50, 0.1);
       const floor = FLOORS[name];
+      const behind = fellBehind.has(name);
       rows.push([
         `p99 / p50 at 70% load, ${floor ?? name}`,
-        `${spread.toFixed(2)} (${figure.p99} / ${figure.p50} ms)`,
+        behind
+          ? `not measured: fell behind its pace (${figure.rps.toFixed(0)} of ${steadyRates.get(name)}/s answered; p99 / p50 ${spread.toFixed(2)}), an overload${floor ? '' : ', twice'}`
+          : `${spread.toFixed(2)} (${figure.p99} / ${figure.p50} ms)`,
         floor ? '—' : '<= 3',
-        floor ? null : spread <= 3,
+        floor ? null : !behind && spread <= 3,
       ]);
     }
     for (const [name, side] of Object.entries(scale)) {

@@ -4,7 +4,7 @@
 // It is kept out of the way of what it measures. Its own pauses count against the server, since
 // every latency runs from when its request was due: one 12-16 ms scavenge of this process, in the
 // bench process, put a hundred or more answers over 12 ms and alone held bare node:http (H) at
-// 7,000 a second to p99 / p50 of 4-6. So all requests are built before the clock starts, the heap
+// 7,000 a second to p99 / p50 of 4-6. So its requests are built before the clock starts, the heap
 // is collected then, and the young generation (see paced.ts) holds the whole run's garbage: no
 // collection happens while requests are timed. The first second runs at the same rate on the same
 // connections and is not counted, so that neither side is measured cold.
@@ -63,7 +63,7 @@ class Connection {
 /**
  * @param {{ host: string, port: number, rate: number, warmup: number, seconds: number,
  *   connections: number, requests: string[], ok: string }} job
- *   `requests` are whole HTTP/1.1 requests, sent in turn; an answer succeeds when its status is
+ *   `requests` are whole HTTP/1.1 requests, sent in turn and over again; an answer succeeds when its status is
  *   200 and its body ends with `ok`.
  */
 async function run({ host, port, rate, warmup, seconds, connections, requests, ok }) {
@@ -95,7 +95,7 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
   for (let i = 0; i < connections; i++) pool.push(new Connection(port, host, answered));
   await Promise.all(pool.map((connection) => connection.ready));
 
-  const bytes = Array.from({ length: total }, (_, n) => Buffer.from(requests[n % requests.length]));
+  const bytes = requests.map((request) => Buffer.from(request));
   globalThis.gc();
   globalThis.gc();
 
@@ -108,7 +108,7 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
       waiting.push({
         at: started + (queued / rate) * 1000,
         counted: queued >= uncounted,
-        bytes: bytes[queued],
+        bytes: bytes[queued % bytes.length],
       });
     }
     dispatch();

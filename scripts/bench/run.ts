@@ -58,6 +58,14 @@ interface Load {
   settle?: boolean;
 }
 
+/** Seconds since the run started, for each section's heading: the run must stay under six minutes. */
+const started = performance.now();
+const clock = () => {
+  const seconds = Math.round((performance.now() - started) / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+};
+const section = (title: string) => process.stdout.write(`[${clock()}] ${title}\n`);
+
 const pause = (ms: number) => new Promise((settled) => setTimeout(settled, ms));
 
 /** H's one answer. */
@@ -206,7 +214,7 @@ async function main(): Promise<void> {
       );
     };
 
-    process.stdout.write('baselines\n');
+    section('baselines');
     const hello = await startProcess([join(ROOT, 'scripts', 'bench', 'hello-server.js')], {});
     children.push(hello.child);
     const helloQuery = () => ({ body: '{"query":"{ hello }"}' });
@@ -367,7 +375,7 @@ async function main(): Promise<void> {
           })
         ).rps;
 
-    process.stdout.write('operations at 1,000 users\n');
+    section('operations at 1,000 users');
     let meRssPeak = 0;
     /**
      * One hash, timed just before and just after `login` at one connection, for the row that
@@ -403,7 +411,7 @@ async function main(): Promise<void> {
         figures.get(`${name}, ${b}`)!.rps > figures.get(`${name}, ${a}`)!.rps ? b : a,
       );
 
-    process.stdout.write('at 70% of peak load, requests evenly spaced (scripts/bench/paced.ts)\n');
+    section('at 70% of peak load, requests evenly spaced (scripts/bench/paced.ts)');
     const steady = new Map<string, Figure>();
     const steadyRates = new Map<string, number>();
     /**
@@ -468,7 +476,7 @@ async function main(): Promise<void> {
     }
     await stop(hello.child);
 
-    process.stdout.write(`ratios: ${ROUNDS} rounds of each side in turn, ${PAIR_SECONDS} s each\n`);
+    section(`ratios: ${ROUNDS} rounds of each side in turn, ${PAIR_SECONDS} s each`);
     const sides: Record<string, Paired> = {
       'A / H': aOverH,
       'me / A': await paired(opRate('me', 50), aRate),
@@ -488,7 +496,7 @@ async function main(): Promise<void> {
 
     // Scale: a second server on a database of 100,000 users, each operation measured on it and on
     // the first (1,000 users) in turn, round after round, like the ratios above.
-    process.stdout.write(`100,000 users against 1,000: ${ROUNDS} rounds of each in turn\n`);
+    section(`100,000 users against 1,000: ${ROUNDS} rounds of each in turn`);
     const bigStore = postgres
       ? await postgresqlStore(postgres)
       : await sqliteStore(join(folder, 'bench-100k.sqlite'));
@@ -498,6 +506,7 @@ async function main(): Promise<void> {
     const bigTaken = new Set<string>();
     await bigStore.seed(0, 100_000, hash, bigTaken);
     await bigStore.settle();
+    section('100,000 users seeded');
     const onBig = { url: bigUrl, operations: await operationsOn(bigUrl, bigStore, [...bigTaken]) };
     const scale: Record<string, Paired> = {};
     for (const name of Object.keys(operations)) {
@@ -571,7 +580,7 @@ async function main(): Promise<void> {
     rows.push(['peak RSS, whole run (VmHWM)', `${peakRss.toFixed(0)} MB`, '—', null]);
     const failures = [...figures.entries(), ...steady.entries()].filter(([, f]) => f.failed > 0);
 
-    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement, ratios from ${ROUNDS} alternating rounds of ${PAIR_SECONDS} s per side`;
+    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement, ratios from ${ROUNDS} alternating rounds of ${PAIR_SECONDS} s per side; the run took ${clock()} after the build`;
     const table = [
       '| figure | measured | target | |',
       '|---|---|---|---|',
@@ -591,6 +600,7 @@ async function main(): Promise<void> {
       `| D ${store.dialect} PK reads ×50 | ${dReads.toFixed(0)} | | |`,
       `| D ${store.dialect} updates ×50 | ${dUpdates.toFixed(0)} | | |`,
     ].join('\n');
+    section('done');
     process.stdout.write(`\n${table}\n`);
     if (failures.length)
       process.stdout.write(

@@ -195,9 +195,10 @@ export class AccountService {
     if (!(caller instanceof User)) return caller;
 
     let target = caller;
-    if (userId !== null && userId !== undefined && userId.toLowerCase() !== caller.id) {
+    const otherId = someoneElse(userId, caller.id);
+    if (otherId !== null) {
       if (caller.role !== Role.ADMIN) return new InsufficientPermissions('permission.otherProfile');
-      const other = await this.findById(userId);
+      const other = await this.findById(otherId);
       if (!other) return new UserNotExist();
       target = other;
     }
@@ -260,9 +261,7 @@ export class AccountService {
     if (input.email !== undefined) return null;
     const claims = await ctx.auth.claims();
     if (!claims) return null;
-    if (userId !== null && userId !== undefined && userId.toLowerCase() !== claims.userId) {
-      return null;
-    }
+    if (someoneElse(userId, claims.userId) !== null) return null;
     const { changes, violations } = checkProfileInput(input, null);
     if (invalid(violations)) return null;
     const user = await this.users.updateProfile(
@@ -462,6 +461,16 @@ export class AccountService {
     await ctx.em.nativeDelete(User, { id: caller.id });
     return new AccountDeleted(caller.id);
   }
+}
+
+/**
+ * updateProfile's userId when it names someone other than the caller, else null: absent, it is
+ * the caller; ids are UUIDs, stored lower-case and compared without case.
+ */
+function someoneElse(userId: string | null | undefined, callerId: string): string | null {
+  return userId !== null && userId !== undefined && userId.toLowerCase() !== callerId
+    ? userId
+    : null;
 }
 
 /**

@@ -140,10 +140,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.app.mail.idle();
-  expectCleanMailLog(server);
-  await server.close();
-  await inbox.close();
+  try {
+    await server.app.mail.idle();
+    expectCleanMailLog(server);
+  } finally {
+    // Closed even when the log check fails, or Jest waits on the open servers forever.
+    await server.close();
+    await inbox.close();
+  }
 });
 
 describe('email verification', () => {
@@ -571,6 +575,25 @@ describe('ADMIN_EMAIL', () => {
 });
 
 describe('delivery', () => {
+  it('MAIL_FROM, a display name in any script, is the From and the SMTP sender of every mail', async () => {
+    const from = { name: '账户服务 Accounts', address: 'no-reply@accounts.example' };
+    await withServer(inbox, { MAIL_FROM: `${from.name} <${from.address}>` }, async (local) => {
+      const before = Date.now();
+      const user = await register(local, { 'accept-language': 'zh' });
+      const mail = await inbox.next(user.email);
+      mailed(local, tokenIn(mail));
+      expect(mail.from?.value).toEqual([from]);
+      expect(mail.subject).toBe('请验证您的邮箱地址');
+      expect(mail.messageId).toMatch(/^<[^@<>\s]+@accounts\.example>$/);
+      expect(mail.date!.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      const { from: sender, to, source } = inbox.delivery(mail);
+      expect({ sender, to }).toEqual({ sender: from.address, to: [user.email] });
+      // RFC 5322: lines end in CRLF and stay within 78 characters.
+      const lines = source.split('\r\n');
+      expect(lines.filter((line) => line.includes('\n') || line.length > 78)).toEqual([]);
+    });
+  });
+
   it('without SMTP_URL each mail is an .eml file in MAIL_OUTBOX, named in the log', async () => {
     await withServer(null, {}, async (local) => {
       const user = await register(local);

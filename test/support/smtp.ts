@@ -9,6 +9,8 @@ export interface Inbox {
   received: ParsedMail[];
   /** Mails to one address (any case). */
   to(address: string): ParsedMail[];
+  /** The SMTP envelope a mail came with (MAIL FROM, RCPT TO), and its text as received. */
+  delivery(mail: ParsedMail): { from: string; to: string[]; source: string };
   /** Waits for the first mail to `address` beyond the `after` already seen. */
   next(address: string, after?: number, timeoutMs?: number): Promise<ParsedMail>;
   /** The next `count` deliveries are refused with a temporary error (451). */
@@ -29,6 +31,7 @@ function recipients(mail: ParsedMail): string[] {
 /** A real SMTP server on loopback (smtp-server), reading what arrives with mailparser. */
 export async function startInbox(): Promise<Inbox> {
   const received: ParsedMail[] = [];
+  const deliveries = new WeakMap<ParsedMail, { from: string; to: string[]; source: string }>();
   const waiters: (() => void)[] = [];
   let refuse = 0;
   const inbox = { refused: 0 } as Inbox;
@@ -55,15 +58,26 @@ export async function startInbox(): Promise<Inbox> {
       }
       callback();
     },
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        (mail) => {
-          received.push(mail);
-          waiters.splice(0).forEach((wake) => wake());
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const source = Buffer.concat(chunks);
+        simpleParser(source).then(
+          (mail) => {
+            const { mailFrom, rcptTo } = session.envelope;
+            deliveries.set(mail, {
+              from: mailFrom ? mailFrom.address : '',
+              to: rcptTo.map((recipient) => recipient.address),
+              source: source.toString('utf8'),
+            });
+            received.push(mail);
+            waiters.splice(0).forEach((wake) => wake());
+            callback();
+          },
+          (error: Error) => callback(error),
+        );
+      });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +90,7 @@ export async function startInbox(): Promise<Inbox> {
     url: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${port}`,
     received,
     to,
+    delivery: (mail: ParsedMail) => deliveries.get(mail)!,
     async next(address: string, after = 0, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

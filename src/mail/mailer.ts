@@ -169,10 +169,10 @@ const LINE_END = /\r?\n/g;
 
 /**
  * Writes each mail as it goes out, in one synchronous step. nodemailer's own composer streams
- * every part through several piped streams, which cost a registration more CPU than the rest of
- * the request but its password hash; here only the parts that differ per mail are built per mail.
- * What is the same for every mail (the From header, each template's Subject) is written once, by
- * nodemailer's MimeNode and MIME functions: address and encoded-word rules stay theirs.
+ * every part through several piped streams: at registration rates that cost about as much CPU as
+ * the rest of the request besides its password hash. Here only what differs per mail is built per
+ * mail. What is the same for every mail (the From header, each template's Subject) is written
+ * once, by nodemailer's MimeNode and MIME functions: address and encoded-word rules stay theirs.
  */
 export class MailComposer {
   private readonly fromLine: string;

@@ -7,7 +7,7 @@ import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
-import { paced } from './paced';
+import { type Paced, paced } from './paced';
 import { startProcess, startScript, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
@@ -421,6 +421,21 @@ async function main(): Promise<void> {
      */
     const fellBehind = new Set<string>();
     const keptPace = (figure: Figure, rate: number) => figure.rps >= rate * 0.97;
+    /**
+     * A paced run of SECONDS at 50 connections, kept as `name`'s 70% figure and noted as `label`.
+     * It returns once every request is answered: nothing is left to drain.
+     */
+    const pacedRun = async (
+      name: string,
+      label: string,
+      load: Omit<Paced, 'seconds' | 'connections'>,
+    ) => {
+      const figure = await paced({ ...load, seconds: SECONDS, connections: 50 });
+      steady.set(name, figure);
+      steadyRates.set(name, load.rate);
+      note(label, figure);
+      return figure;
+    };
     for (const [name, next] of Object.entries(operations)) {
       // The peak is measured again just before, since 70% of a peak from minutes ago can be 100%
       // now, and averaged with the table's run: one short run on this machine can read a third
@@ -430,20 +445,14 @@ async function main(): Promise<void> {
       let peak = (figures.get(`${name}, ${best}`)!.rps + (await opRate(name, best)())) / 2;
       for (let attempt = 1; ; attempt++) {
         const rate = Math.max(1, Math.floor(peak * 0.7));
-        // A paced run returns once every request is answered: nothing is left to drain.
-        const figure = await paced({
+        const figure = await pacedRun(name, `${name}, 70% of ${peak.toFixed(0)}/s`, {
           url,
           rate,
-          seconds: SECONDS,
-          connections: 50,
           next,
           ok: OK,
           // Registrations need an email each; the rest can repeat.
           distinct: hashBound(name) ? undefined : 1000,
         });
-        steady.set(name, figure);
-        steadyRates.set(name, rate);
-        note(`${name}, 70% of ${peak.toFixed(0)}/s`, figure);
         if (keptPace(figure, rate)) break;
         if (attempt === 2) {
           fellBehind.add(name);
@@ -460,18 +469,13 @@ async function main(): Promise<void> {
       ['H', `http://127.0.0.1:${hello.port}/`, helloQuery, HELLO_ANSWER],
     ] as const;
     for (const [name, at, next, ok] of floors) {
-      const figure = await paced({
+      const figure = await pacedRun(name, `${name}, at me's ${floorRate}/s`, {
         url: at,
         rate: floorRate,
-        seconds: SECONDS,
-        connections: 50,
         next,
         ok,
         distinct: 1000,
       });
-      steady.set(name, figure);
-      steadyRates.set(name, floorRate);
-      note(`${name}, at me's ${floorRate}/s`, figure);
       if (!keptPace(figure, floorRate)) fellBehind.add(name);
     }
     await stop(hello.child);

@@ -498,6 +498,36 @@ describe('mail limits (RATE_LIMIT_MAIL)', () => {
     });
   });
 
+  it("a registration over its address's limit creates the account, with no link and no mail", async () => {
+    await withServer(
+      inbox,
+      { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '1/1h', RATE_LIMIT_REGISTER_ADDRESS: '10/1h' },
+      async (limited) => {
+        const first = await register(limited); // the address's one mail
+        mailed(limited, tokenIn(await inbox.next(first.email)));
+        const { body: deleted } = await limited.request(
+          DeleteAccountDocument,
+          { password: first.password },
+          bearer(first.token),
+        );
+        expect(deleted.data?.deleteAccount.__typename).toBe('AccountDeleted');
+
+        const again = await registerUserWith(limited, first.email);
+        expect(await emailVerified(limited, again.token)).toBe(false);
+        expect((await login(limited, again.email, again.password)).__typename).toBe('AuthPayload');
+        await limited.app.mail.idle();
+        expect(inbox.to(first.email)).toHaveLength(1);
+        // No token was stored for the new account: asking for one is over the limit too.
+        const { body } = await limited.request(
+          RequestEmailVerificationDocument,
+          {},
+          bearer(again.token),
+        );
+        expect(body.data?.requestEmailVerification).toMatchObject({ infocode: 1020 });
+      },
+    );
+  });
+
   it('per client address: requests beyond the limit send nothing', async () => {
     await withServer(
       inbox,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LoginDocument, MeDocument, RegisterDocument, UserByIdDocument } from './generated/graphql';
 import { registerUser, type Registered } from './support/accounts';
-import { bearer, scratchFolder, startServer } from './support/server';
+import { bearer, ON_POSTGRESQL, scratchFolder, startServer } from './support/server';
 
 const folder = scratchFolder();
 afterAll(() => folder.remove());
@@ -153,6 +153,45 @@ describe('1007 ACCOUNT_GENERATION_ERROR', () => {
       await connection.execute('drop trigger refuse_users');
       const retry = await server.request(RegisterDocument, { input });
       expect(retry.body.data!.register.__typename).toBe('AuthPayload');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a registration whose first session cannot be stored leaves no account and sends no mail', async () => {
+    // On the suite's database: one statement on PostgreSQL, one transaction on SQLite.
+    const server = await startServer();
+    const connection = server.app.orm.em.getConnection();
+    const refuse = ON_POSTGRESQL
+      ? [
+          "create function refuse_session() returns trigger language plpgsql as $$ begin raise exception 'disk full'; end $$",
+          'create trigger refuse_sessions before insert on sessions for each row execute function refuse_session()',
+        ]
+      : [
+          "create trigger refuse_sessions before insert on sessions begin select raise(abort, 'disk full'); end",
+        ];
+    try {
+      for (const statement of refuse) await connection.execute(statement);
+      const input = {
+        username: 'Halfway',
+        email: 'halfway@example.com',
+        password: 'all or nothing',
+      };
+      const { body } = await server.request(RegisterDocument, { input });
+      expect(body.data!.register).toMatchObject({
+        infocode: 1007,
+        info: 'ACCOUNT_GENERATION_ERROR',
+      });
+
+      await connection.execute(
+        'drop trigger refuse_sessions' + (ON_POSTGRESQL ? ' on sessions' : ''),
+      );
+      // The address is free: no user row stayed behind without its session.
+      const retry = await server.request(RegisterDocument, { input });
+      expect(retry.body.data!.register.__typename).toBe('AuthPayload');
+      await server.app.mail.idle();
+      // One registration stored, one mail: the failed one mailed no link.
+      expect(readdirSync(server.config.mail.outbox)).toHaveLength(1);
     } finally {
       await server.close();
     }

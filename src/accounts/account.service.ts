@@ -21,6 +21,7 @@ import { type Logger, safeError } from '../logger';
 import { type AccountMail } from '../mail/account-mail';
 import { EmailTokenPurpose } from '../mail/email-tokens';
 import { AccountDeleted } from '../sessions/results';
+import { type RowInsert } from '../db/prepared-statements';
 import { type Opened, type Sessions } from '../sessions/sessions';
 import { type AccessTokens } from '../sessions/tokens';
 import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './inputs';
@@ -34,9 +35,11 @@ import { Role, User } from './user.entity';
 const ACCOUNT_ATTEMPTS = 5;
 
 export interface NewUser {
+  /** A fresh id unless given (registration gives one, to refer to it from rows stored alongside). */
+  id?: string;
   username: string;
   email: rules.Email;
-  password: string;
+  passwordHash: string;
   avatar: string | null;
   introduction: string | null;
   role: Role;
@@ -103,27 +106,34 @@ export class AccountService {
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
     if (emailTaken) return new MailboxOccupied();
 
+    // The user, their verification token and their first session are stored in one write (one
+    // statement on PostgreSQL): all of them or none. So the mail is counted against
+    // RATE_LIMIT_MAIL before it (while the password hashes), and a registration that then fails
+    // (the address taken meanwhile, a storage failure) has used one of the address's mails.
+    const id = uuidv7();
+    const [passwordHash, link] = await Promise.all([
+      this.passwords.hash(password!),
+      this.mail.prepareLink(id, email!.normalized, EmailTokenPurpose.VERIFY_EMAIL, ctx.requestId),
+    ]);
+    const session = this.sessions.prepare(id, ctx.client);
     const stored = await this.store(
       {
+        id,
         username: username!,
         email: email!,
-        password: password!,
+        passwordHash,
         avatar: avatar ?? null,
         introduction: introduction ?? null,
         role: Role.USER,
       },
       ctx.requestId,
+      link ? [link.row, session.row] : [session.row],
     );
     if (!stored.ok) {
       return stored.reason === 'email-taken' ? new MailboxOccupied() : new AccountGenerationError();
     }
-    await this.mail.trySendLink(
-      stored.user,
-      EmailTokenPurpose.VERIFY_EMAIL,
-      ctx.lang,
-      ctx.requestId,
-    );
-    return this.signIn(ctx, stored.user);
+    if (link) this.mail.sendPrepared(stored.user, link, ctx.lang);
+    return this.payload(ctx, stored.user, session.opened);
   }
 
   async login(ctx: Context, input: LoginInput): Promise<AuthPayload | ErrorResult> {
@@ -294,30 +304,43 @@ export class AccountService {
     ]);
   }
 
+  /** A password's hash at today's parameters, for store(). */
+  hashPassword(password: string): Promise<string> {
+    return this.passwords.hash(password);
+  }
+
   /**
-   * Inserts a user with a fresh random account number; a collision on the number is retried,
-   * one on the email is the caller's 1012. Any other storage failure is logged and reported as such.
+   * Inserts a user with a fresh random account number, and `alongside` with them (rows that refer
+   * to the user: see UserStore.insert); a collision on the number is retried, one on the email is
+   * the caller's 1012. Any other storage failure is logged and reported as such.
    */
-  async store(values: NewUser, requestId: string | null): Promise<Stored> {
-    const passwordHash = await this.passwords.hash(values.password);
+  async store(
+    values: NewUser,
+    requestId: string | null,
+    alongside: readonly RowInsert[] = [],
+  ): Promise<Stored> {
+    const id = values.id ?? uuidv7();
     for (let attempt = 1; attempt <= ACCOUNT_ATTEMPTS; attempt++) {
       const now = new Date();
       try {
-        const user = await this.users.insert({
-          id: uuidv7(),
-          account: randomAccount(),
-          username: values.username,
-          usernameFolded: rules.searchForm(values.username),
-          email: values.email.address,
-          emailNormalized: values.email.normalized,
-          emailVerified: values.emailVerified ?? false,
-          passwordHash,
-          avatar: values.avatar,
-          introduction: values.introduction,
-          role: values.role,
-          createdAt: now,
-          updatedAt: now,
-        });
+        const user = await this.users.insert(
+          {
+            id,
+            account: randomAccount(),
+            username: values.username,
+            usernameFolded: rules.searchForm(values.username),
+            email: values.email.address,
+            emailNormalized: values.email.normalized,
+            emailVerified: values.emailVerified ?? false,
+            passwordHash: values.passwordHash,
+            avatar: values.avatar,
+            introduction: values.introduction,
+            role: values.role,
+            createdAt: now,
+            updatedAt: now,
+          },
+          alongside,
+        );
         return { ok: true, user };
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException) {

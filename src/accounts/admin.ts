@@ -39,7 +39,7 @@ export async function ensureAdmin(
     {
       username,
       email: email.value,
-      password: password.value,
+      passwordHash: await accounts.hashPassword(password.value),
       avatar: null,
       introduction: null,
       role: Role.ADMIN,

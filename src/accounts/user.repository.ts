@@ -4,6 +4,7 @@ import {
   portableStatement,
   type PreparedStatement,
   type PreparedStatements,
+  type RowInsert,
 } from '../db/prepared-statements';
 import { type Role, User } from './user.entity';
 
@@ -71,12 +72,21 @@ const SIGNED_IN: PreparedStatement = {
     ' from unnest($2::text[], $3::text[]) with ordinality as x(id, sid, k) join users u on u.id = x.id',
 };
 
-const INSERT_USER = portableStatement(
-  'insert_user',
-  'insert into users (id, account, username, username_folded, email, email_normalized,' +
-    ' email_verified, password_hash, avatar, introduction, role, created_at, updated_at)' +
-    ' values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-);
+const INSERT_COLUMNS = [
+  'id',
+  'account',
+  'username',
+  'username_folded',
+  'email',
+  'email_normalized',
+  'email_verified',
+  'password_hash',
+  'avatar',
+  'introduction',
+  'role',
+  'created_at',
+  'updated_at',
+] as const;
 
 /** A new user's every column. */
 export type NewUserRow = Omit<User, typeof OptionalProps>;
@@ -222,11 +232,13 @@ export class UserStore {
   }
 
   /**
-   * Inserts a user with one prepared statement. A unique value taken (account number, email)
-   * throws UniqueConstraintViolationException, as MikroORM's own writes do.
+   * Inserts a user, and with them `alongside`: rows that refer to the user (a session, a
+   * verification token) and are stored with the user or not at all, in one prepared statement on
+   * PostgreSQL (see PreparedStatements.insertRows). A unique value taken (account number,
+   * email) throws UniqueConstraintViolationException, as MikroORM's own writes do.
    */
-  async insert(user: NewUserRow): Promise<User> {
-    await this.reads.write(INSERT_USER, [
+  async insert(user: NewUserRow, alongside: readonly RowInsert[] = []): Promise<User> {
+    const values = [
       user.id,
       user.account,
       user.username,
@@ -240,6 +252,10 @@ export class UserStore {
       user.role,
       user.createdAt,
       user.updatedAt,
+    ];
+    await this.reads.insertRows([
+      { table: 'users', columns: INSERT_COLUMNS, values },
+      ...alongside,
     ]);
     return asUser(user);
   }

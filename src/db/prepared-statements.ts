@@ -23,6 +23,41 @@ export function portableStatement(name: string, sql: string): PreparedStatement 
   return { name, sqlite: sql, postgresql: sql.replace(/\?/g, () => `$${++n}`) };
 }
 
+/** One new row: its table, its columns, and its values in the order of the columns. */
+export interface RowInsert {
+  readonly table: string;
+  readonly columns: readonly string[];
+  readonly values: readonly unknown[];
+}
+
+/** `insert into table (columns) values (?, ...)`, with `tail` after it (an `on conflict`, say). */
+export function insertStatement(
+  name: string,
+  table: string,
+  columns: readonly string[],
+  tail = '',
+): PreparedStatement {
+  return portableStatement(name, insertSql(table, columns) + tail);
+}
+
+function insertSql(table: string, columns: readonly string[]): string {
+  return `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+}
+
+/**
+ * The one statement that inserts the rows. For several, PostgreSQL's: each row's INSERT but the
+ * last as a data-modifying WITH clause; they run in one snapshot and check foreign keys at the end
+ * of the statement, so a row may refer to another of the same statement. SQLite has no such
+ * clauses (insertRows makes it a transaction), so its text is only a single row's.
+ */
+function rowsStatement(name: string, rows: readonly RowInsert[]): PreparedStatement {
+  const inserts = rows.map((row) => insertSql(row.table, row.columns));
+  const last = inserts.pop()!;
+  if (inserts.length === 0) return portableStatement(name, last);
+  const withs = inserts.map((insert, at) => `r${at} as (${insert})`).join(', ');
+  return { ...portableStatement(name, `with ${withs} ${last}`), sqlite: '' };
+}
+
 interface PostgresClient {
   query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{
     rows: unknown[];
@@ -44,6 +79,11 @@ export class PreparedStatements {
   readonly dialect: Dialect;
   private readonly client: Knex.Client;
   private readonly driver: IDatabaseDriver;
+  /**
+   * insertRows's statements by name, which their tables make: each table's rows come from one
+   * place with one column list, so the same tables always make the same statement.
+   */
+  private readonly inserts = new Map<string, PreparedStatement>();
 
   constructor(orm: MikroORM) {
     const em = orm.em as SqlEntityManager;
@@ -57,11 +97,17 @@ export class PreparedStatements {
    * turn with MikroORM's (SingleWriterConnection). A failure comes as MikroORM's exception for it
    * (UniqueConstraintViolationException, ...), as from the ORM's own writes.
    */
-  async write<Row>(statement: PreparedStatement, params: readonly unknown[]): Promise<Row[]> {
+  write<Row>(statement: PreparedStatement, params: readonly unknown[]): Promise<Row[]> {
+    if (this.dialect === 'postgresql')
+      return this.converted(() => this.rows<Row>(statement, params));
+    const connection = this.driver.getConnection('write') as SingleWriterConnection;
+    return this.converted(() => connection.inWriteTurn(() => this.rows<Row>(statement, params)));
+  }
+
+  /** `work`'s failure as MikroORM's exception for it (UniqueConstraintViolationException, ...). */
+  private async converted<T>(work: () => Promise<T>): Promise<T> {
     try {
-      if (this.dialect === 'postgresql') return await this.rows<Row>(statement, params);
-      const connection = this.driver.getConnection('write') as SingleWriterConnection;
-      return await connection.inWriteTurn(() => this.rows<Row>(statement, params));
+      return await work();
     } catch (error) {
       // Not `instanceof Error`: a native addon's errors may come from another realm (Jest's).
       throw typeof error === 'object' && error !== null
@@ -70,12 +116,56 @@ export class PreparedStatements {
     }
   }
 
+  /**
+   * Inserts rows, of several tables, that exist together or not at all (a new user with their
+   * first session): one statement on PostgreSQL; on SQLite, one transaction in the writers' turn,
+   * the rows in the order given. A failure comes as write()'s do.
+   */
+  async insertRows(rows: readonly RowInsert[]): Promise<void> {
+    if (rows.length === 1 || this.dialect === 'postgresql') {
+      await this.write(
+        this.insertOf(rows),
+        rows.flatMap((row) => row.values),
+      );
+      return;
+    }
+    await this.converted(() =>
+      (this.driver.getConnection('write') as SingleWriterConnection).inWriteTurn(async () => {
+        const connection = (await this.client.acquireConnection()) as Database;
+        const kept = statementsOf(connection);
+        try {
+          await kept.all('begin', []);
+          try {
+            for (const row of rows) {
+              await kept.all(this.insertOf([row]).sqlite, this.bound(row.values));
+            }
+            await kept.all('commit', []);
+          } catch (error) {
+            // An I/O error may have rolled back already; then this one fails, and the first
+            // error is the one to report.
+            await kept.all('rollback', []).catch(() => undefined);
+            throw error;
+          }
+        } finally {
+          await this.client.releaseConnection(connection);
+        }
+      }),
+    );
+  }
+
+  /** insertRows's statement for these rows, made once per set of tables. */
+  private insertOf(rows: readonly RowInsert[]): PreparedStatement {
+    const name = `insert_${rows.map((row) => row.table).join('_')}`;
+    let statement = this.inserts.get(name);
+    if (!statement) this.inserts.set(name, (statement = rowsStatement(name, rows)));
+    return statement;
+  }
+
   async rows<Row>(read: PreparedStatement, params: readonly unknown[]): Promise<Row[]> {
     const connection: unknown = await this.client.acquireConnection();
     try {
       if (this.dialect === 'sqlite') {
-        const bound = params.map((param) => (param instanceof Date ? this.time(param) : param));
-        return await statementsOf(connection as Database).all<Row>(read.sqlite, bound);
+        return await statementsOf(connection as Database).all<Row>(read.sqlite, this.bound(params));
       }
       const result = await (connection as PostgresClient).query({
         name: read.name,
@@ -95,6 +185,11 @@ export class PreparedStatements {
   /** A list as one parameter: an array for PostgreSQL, JSON text for SQLite's json_each. */
   list(values: readonly unknown[]): unknown {
     return this.dialect === 'postgresql' ? values : JSON.stringify(values);
+  }
+
+  /** Parameters as SQLite binds them: dates as epoch milliseconds (see time()). */
+  private bound(params: readonly unknown[]): unknown[] {
+    return params.map((param) => (param instanceof Date ? this.time(param) : param));
   }
 
   /**

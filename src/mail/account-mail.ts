@@ -4,13 +4,18 @@ import { type MailSettings } from '../config';
 import { durationText, type MailKind, renderMail } from '../info/messages/mail';
 import { type Lang } from '../info/status';
 import { type Logger, safeError } from '../logger';
-import { EmailTokenPurpose, type EmailTokens } from './email-tokens';
+import { EmailTokenPurpose, type EmailTokens, type NewEmailToken } from './email-tokens';
 import { type Mailer } from './mailer';
 
 const LINKS: Record<EmailTokenPurpose, { kind: MailKind; path: string }> = {
   [EmailTokenPurpose.VERIFY_EMAIL]: { kind: 'verifyEmail', path: '/verify-email' },
   [EmailTokenPurpose.RESET_PASSWORD]: { kind: 'resetPassword', path: '/reset-password' },
 };
+
+/** A link's token made before its user is stored (see AccountMail.prepareLink). */
+export interface PreparedLink extends NewEmailToken {
+  purpose: EmailTokenPurpose;
+}
 
 /**
  * The mails of an account: a link with a fresh single-use token (verification, password reset)
@@ -35,11 +40,46 @@ export class AccountMail {
   async sendLink(user: User, purpose: EmailTokenPurpose, lang: Lang): Promise<Verdict> {
     const verdict = await this.limits.mailRecipient.hit(user.emailNormalized);
     if (!verdict.allowed) return verdict;
-    const ttl =
-      purpose === EmailTokenPurpose.VERIFY_EMAIL
-        ? this.settings.verificationTtl
-        : this.settings.passwordResetTtl;
-    const token = await this.tokens.issue(user.id, purpose, user.emailNormalized, ttl);
+    const token = await this.tokens.issue(
+      user.id,
+      purpose,
+      user.emailNormalized,
+      this.ttlOf(purpose),
+    );
+    this.mailLink(user, purpose, token, lang);
+    return verdict;
+  }
+
+  /**
+   * For a user not stored yet (a registration): the mail is counted against RATE_LIMIT_MAIL now,
+   * and within the limit a token is made whose row the caller stores with the user's; then
+   * sendPrepared() mails its link. Null over the limit, or when counting failed (logged, never
+   * thrown: the registration goes on without a link, as with trySendLink).
+   */
+  async prepareLink(
+    userId: string,
+    email: string,
+    purpose: EmailTokenPurpose,
+    requestId: string | null,
+  ): Promise<PreparedLink | null> {
+    try {
+      if (!(await this.limits.mailRecipient.hit(email)).allowed) return null;
+    } catch (error) {
+      this.logger.error(
+        { requestId, purpose, err: safeError(error) },
+        'could not issue an email link',
+      );
+      return null;
+    }
+    return { purpose, ...this.tokens.prepare(userId, purpose, email, this.ttlOf(purpose)) };
+  }
+
+  /** Mails the link of a prepared token, once its row is stored. */
+  sendPrepared(user: User, link: PreparedLink, lang: Lang): void {
+    this.mailLink(user, link.purpose, link.token, lang);
+  }
+
+  private mailLink(user: User, purpose: EmailTokenPurpose, token: string, lang: Lang): void {
     const { kind, path } = LINKS[purpose];
     const url = `${this.settings.appUrl}${path}?token=${token}`;
     this.mailer.send({
@@ -48,11 +88,20 @@ export class AccountMail {
       ...renderMail(
         kind,
         lang,
-        { username: user.username, email: user.email, validFor: durationText(ttl, lang) },
+        {
+          username: user.username,
+          email: user.email,
+          validFor: durationText(this.ttlOf(purpose), lang),
+        },
         { url, token },
       ),
     });
-    return verdict;
+  }
+
+  private ttlOf(purpose: EmailTokenPurpose): number {
+    return purpose === EmailTokenPurpose.VERIFY_EMAIL
+      ? this.settings.verificationTtl
+      : this.settings.passwordResetTtl;
   }
 
   /**

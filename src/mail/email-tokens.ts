@@ -10,7 +10,11 @@ import {
 } from '@mikro-orm/core';
 import { User } from '../accounts/user.entity';
 import { uuidv7 } from '../db/ids';
-import { portableStatement, type PreparedStatements } from '../db/prepared-statements';
+import {
+  insertStatement,
+  type PreparedStatements,
+  type RowInsert,
+} from '../db/prepared-statements';
 import { hashSecret, newSecret, SECRET } from '../secrets';
 
 export enum EmailTokenPurpose {
@@ -57,14 +61,31 @@ export type Presented =
 /** Tokens that expired longer ago than this are swept; until then they answer 1009. */
 export const EXPIRED_TOKENS_KEPT_MS = 7 * 24 * 3600 * 1000;
 
+const TOKEN_COLUMNS = [
+  'id',
+  'user_id',
+  'purpose',
+  'token_hash',
+  'email',
+  'created_at',
+  'expires_at',
+] as const;
+
 /** A user's token for a purpose, replacing the one before (one prepared statement). */
-const UPSERT_TOKEN = portableStatement(
+const UPSERT_TOKEN = insertStatement(
   'upsert_email_token',
-  'insert into email_tokens (id, user_id, purpose, token_hash, email, created_at, expires_at)' +
-    ' values (?, ?, ?, ?, ?, ?, ?) on conflict (user_id, purpose) do update set' +
-    ' id = excluded.id, token_hash = excluded.token_hash, email = excluded.email,' +
+  'email_tokens',
+  TOKEN_COLUMNS,
+  ' on conflict (user_id, purpose) do update set id = excluded.id,' +
+    ' token_hash = excluded.token_hash, email = excluded.email,' +
     ' created_at = excluded.created_at, expires_at = excluded.expires_at',
 );
+
+/** A token and its row, before the row is stored. */
+export interface NewEmailToken {
+  token: string;
+  row: RowInsert;
+}
 
 /** Issues, checks and spends the single-use tokens of email links. */
 export class EmailTokens {
@@ -80,9 +101,24 @@ export class EmailTokens {
     email: string,
     ttlSeconds: number,
   ): Promise<string> {
+    const { token, row } = this.prepare(userId, purpose, email, ttlSeconds);
+    await this.statements.write(UPSERT_TOKEN, row.values);
+    return token;
+  }
+
+  /**
+   * A new token and its row, for a user who has none yet (one being registered): the caller
+   * stores the row with the user's.
+   */
+  prepare(
+    userId: string,
+    purpose: EmailTokenPurpose,
+    email: string,
+    ttlSeconds: number,
+  ): NewEmailToken {
     const token = newSecret();
     const now = new Date();
-    await this.statements.write(UPSERT_TOKEN, [
+    const values = [
       uuidv7(),
       userId,
       purpose,
@@ -90,8 +126,8 @@ export class EmailTokens {
       email,
       now,
       new Date(now.getTime() + ttlSeconds * 1000),
-    ]);
-    return token;
+    ];
+    return { token, row: { table: 'email_tokens', columns: TOKEN_COLUMNS, values } };
   }
 
   /** What a presented token is, without spending it. */

@@ -2,7 +2,7 @@ import { type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type ClientInfo } from '../context';
 import { User } from '../accounts/user.entity';
 import { uuidv7 } from '../db/ids';
-import { portableStatement, type PreparedStatements } from '../db/prepared-statements';
+import { type PreparedStatements, type RowInsert } from '../db/prepared-statements';
 import { type Logger, safeError } from '../logger';
 import { hashSecret, sameHash } from '../secrets';
 import { formatRefreshToken, parseRefreshToken, type RefreshTokenChain } from './refresh-tokens';
@@ -31,11 +31,23 @@ export const EXPIRED_KEPT_MS = 24 * 3600 * 1000;
 
 const USER_AGENT_MAX = 512;
 
-const INSERT_SESSION = portableStatement(
-  'insert_session',
-  'insert into sessions (id, user_id, current_hash, generation, created_at, last_used_at,' +
-    ' expires_at, address, user_agent) values (?, ?, ?, 0, ?, ?, ?, ?, ?)',
-);
+const SESSION_COLUMNS = [
+  'id',
+  'user_id',
+  'current_hash',
+  'generation',
+  'created_at',
+  'last_used_at',
+  'expires_at',
+  'address',
+  'user_agent',
+] as const;
+
+/** A new session and what its owner is told about it, before it is stored. */
+export interface NewSession {
+  row: RowInsert;
+  opened: Opened;
+}
 
 /** Sessions: opened at sign-in, refreshed with rotation and a reuse interval, ended on request. */
 export class Sessions {
@@ -46,40 +58,64 @@ export class Sessions {
   ) {}
 
   /**
-   * A new session. On its own (a login, a registration) it is one prepared INSERT, and no unit of
-   * work is forked for it. Given a transaction (a password reset, a password change), it goes
-   * through that transaction's em, so that it commits or rolls back with the rest.
+   * A new session. On its own (a login) it is one prepared INSERT, and no unit of work is forked
+   * for it. Given a transaction (a password reset, a password change), it goes through that
+   * transaction's em, so that it commits or rolls back with the rest.
    */
   async open(userId: string, client: ClientInfo, transaction?: EntityManager): Promise<Opened> {
+    if (transaction) {
+      const { session, secret } = this.newSession(client);
+      await transaction.insert(
+        Session,
+        transaction.create(Session, { ...session, user: userId }, { persist: false }),
+      );
+      return this.opened(session.id, secret);
+    }
+    const { row, opened } = this.prepare(userId, client);
+    await this.statements.insertRows([row]);
+    return opened;
+  }
+
+  /**
+   * A new session's row, for the caller to store (at registration, with the new user's row), and
+   * what its owner is told about it.
+   */
+  prepare(userId: string, client: ClientInfo): NewSession {
+    const { session, secret } = this.newSession(client);
+    return {
+      row: {
+        table: 'sessions',
+        columns: SESSION_COLUMNS,
+        values: [
+          session.id,
+          userId,
+          session.currentHash,
+          session.generation,
+          session.createdAt,
+          session.lastUsedAt,
+          session.expiresAt,
+          session.address,
+          session.userAgent,
+        ],
+      },
+      opened: this.opened(session.id, secret),
+    };
+  }
+
+  private newSession(client: ClientInfo) {
     const secret = this.chain.first();
     const now = new Date();
     const session = {
       id: uuidv7(),
       currentHash: hashSecret(secret),
+      generation: 0,
       createdAt: now,
       lastUsedAt: now,
       expiresAt: this.expiryFrom(now),
       address: client.address || null,
       userAgent: client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
     };
-    if (transaction) {
-      await transaction.insert(
-        Session,
-        transaction.create(Session, { ...session, user: userId }, { persist: false }),
-      );
-    } else {
-      await this.statements.write(INSERT_SESSION, [
-        session.id,
-        userId,
-        session.currentHash,
-        session.createdAt,
-        session.lastUsedAt,
-        session.expiresAt,
-        session.address,
-        session.userAgent,
-      ]);
-    }
-    return this.opened(session.id, secret);
+    return { session, secret };
   }
 
   /**

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from './random';
 
 /**
  * Bearer secrets the server hands out and stores only as hashes (refresh tokens, email links):
@@ -12,7 +13,7 @@ export function newSecret(): string {
 
 /** SHA-256 in base64url: what is stored instead of a secret (a 256-bit secret needs no salt). */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url');
+  return hash('sha256', secret, 'base64url');
 }
 
 export function sameHash(a: string, b: string): boolean {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
 import { type Argon2Settings } from '../config';
+import { randomBytes } from '../random';
 import { Semaphore } from '../semaphore';
 
 export interface PasswordCheck {
@@ -27,7 +27,7 @@ export class PasswordHasher {
   }
 
   hash(password: string): Promise<string> {
-    // The salt is drawn here, synchronously (16 bytes cost a microsecond): argon2 would draw it
+    // The salt is drawn here, synchronously (from the pool in ../random): argon2 would draw it
     // with the asynchronous randomBytes, one more trip through the threadpool per hash.
     return this.turns.run(() =>
       argon2.hash(password, { ...this.options, salt: randomBytes(SALT_BYTES) }),

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { encode, wrap } from 'nodemailer/lib/qp';
 import { type MailSettings } from '../config';
 import { type MailKind, type RenderedMail } from '../info/messages/mail';
 import { type Logger, safeError } from '../logger';
+import { randomBytes } from '../random';
 import { Semaphore } from '../semaphore';
 
 export interface OutgoingMail extends RenderedMail {

@@ -3,6 +3,7 @@ import { type EntityManager, UniqueConstraintViolationException } from '@mikro-o
 import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { type Context } from '../context';
 import { canonicalId, uuidv7 } from '../db/ids';
+import { type RowInsert } from '../db/prepared-statements';
 import {
   FieldViolation,
   InsufficientPermissions,
@@ -21,7 +22,6 @@ import { type Logger, safeError } from '../logger';
 import { type AccountMail } from '../mail/account-mail';
 import { EmailTokenPurpose } from '../mail/email-tokens';
 import { AccountDeleted } from '../sessions/results';
-import { type RowInsert } from '../db/prepared-statements';
 import { type Opened, type Sessions } from '../sessions/sessions';
 import { type AccessTokens } from '../sessions/tokens';
 import { type LoginInput, type RegisterInput, type UpdateProfileInput } from './inputs';

@@ -65,10 +65,7 @@ export class AccountMail {
     try {
       if (!(await this.limits.mailRecipient.hit(email)).allowed) return null;
     } catch (error) {
-      this.logger.error(
-        { requestId, purpose, err: safeError(error) },
-        'could not issue an email link',
-      );
+      this.linkFailed(requestId, purpose, error);
       return null;
     }
     return { purpose, ...this.tokens.prepare(userId, purpose, email, this.ttlOf(purpose)) };
@@ -117,11 +114,16 @@ export class AccountMail {
     try {
       await this.sendLink(user, purpose, lang);
     } catch (error) {
-      this.logger.error(
-        { requestId, purpose, err: safeError(error) },
-        'could not issue an email link',
-      );
+      this.linkFailed(requestId, purpose, error);
     }
+  }
+
+  /** A link that could not be issued: logged (as safeError keeps it, never the SQL), never thrown. */
+  private linkFailed(requestId: string | null, purpose: EmailTokenPurpose, error: unknown): void {
+    this.logger.error(
+      { requestId, purpose, err: safeError(error) },
+      'could not issue an email link',
+    );
   }
 
   /** Tells the old address that the account's email changed (no token, no limit). */

@@ -22,7 +22,15 @@ export const RETRY_DELAYS_MS = [2_000, 10_000, 60_000] as const;
 /** SMTP deliveries at once; the rest wait their turn in memory. */
 const SENDS_AT_ONCE = 4;
 
-type Deliver = (mail: OutgoingMail) => Promise<void>;
+/** A mail as it goes out: composed once, so that each attempt sends the same message. */
+interface ComposedMail {
+  kind: MailKind;
+  raw: string;
+  envelope: MimeNodeEnvelope;
+  messageId: string;
+}
+
+type Deliver = (mail: ComposedMail) => Promise<void>;
 
 /**
  * Sends mail in the background: `send` returns at once, so a slow or broken SMTP server never
@@ -92,9 +100,15 @@ export class Mailer {
   }
 
   private async attempts(mail: OutgoingMail): Promise<void> {
+    // Composed on the first attempt and sent as it is on every retry: one Message-ID and one Date
+    // for the one mail, so a receiver that did take an attempt we saw fail can tell the copies
+    // apart from a second mail.
+    let composed: ComposedMail | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.turns.run(() => this.deliver(mail));
+        await this.turns.run(() =>
+          this.deliver((composed ??= { kind: mail.kind, ...this.composer.compose(mail) })),
+        );
         return;
       } catch (error) {
         const delay = this.retryDelaysMs[attempt - 1];
@@ -137,17 +151,16 @@ export class Mailer {
       socketTimeout: 20_000,
     });
     this.closeTransport = () => transport.close();
-    return async (mail) => {
-      const { raw, envelope, messageId } = this.composer.compose(mail);
+    return async ({ kind, raw, envelope, messageId }) => {
       await transport.sendMail({ envelope, raw });
-      this.logger.info({ kind: mail.kind, messageId }, 'mail sent');
+      this.logger.info({ kind, messageId }, 'mail sent');
     };
   }
 
   private outbox(folder: string): Deliver {
     return async (mail) => {
       // Unix line ends, for reading in an editor; mail programs open either kind.
-      const text = this.composer.compose(mail).raw.replace(/\r\n/g, '\n');
+      const text = mail.raw.replace(/\r\n/g, '\n');
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(folder, `${stamp}-${mail.kind}-${randomBytes(4).toString('hex')}.eml`);
       const write = () => writeFile(file, text, { mode: 0o600 });

@@ -17,6 +17,13 @@ export interface Inbox {
   refuseNext(count: number): void;
   /** Deliveries refused so far. */
   refused: number;
+  /**
+   * The next `count` mails are refused with a temporary error (451) once their text has arrived,
+   * as a server that took a mail but could not keep it would; their texts go to `refusedTexts`.
+   */
+  refuseNextData(count: number): void;
+  /** The texts of the mails refused after their DATA, in order. */
+  refusedTexts: string[];
   close(): Promise<void>;
 }
 
@@ -34,7 +41,13 @@ export async function startInbox(): Promise<Inbox> {
   const deliveries = new WeakMap<ParsedMail, { from: string; to: string[]; source: string }>();
   const waiters: (() => void)[] = [];
   let refuse = 0;
-  const inbox = { refused: 0 } as Inbox;
+  let refuseData = 0;
+  const inbox = { refused: 0, refusedTexts: [] as string[] } as Inbox;
+  const tryAgainLater = () => {
+    const error = new Error('try again later') as Error & { responseCode: number };
+    error.responseCode = 451;
+    return error;
+  };
   const server = new SMTPServer({
     authOptional: false,
     allowInsecureAuth: true,
@@ -51,9 +64,7 @@ export async function startInbox(): Promise<Inbox> {
       if (refuse > 0) {
         refuse -= 1;
         inbox.refused += 1;
-        const error = new Error('try again later') as Error & { responseCode: number };
-        error.responseCode = 451;
-        callback(error);
+        callback(tryAgainLater());
         return;
       }
       callback();
@@ -63,6 +74,13 @@ export async function startInbox(): Promise<Inbox> {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         const source = Buffer.concat(chunks);
+        if (refuseData > 0) {
+          refuseData -= 1;
+          inbox.refused += 1;
+          inbox.refusedTexts.push(source.toString('utf8'));
+          callback(tryAgainLater());
+          return;
+        }
         simpleParser(source).then(
           (mail) => {
             const { mailFrom, rcptTo } = session.envelope;
@@ -110,6 +128,9 @@ export async function startInbox(): Promise<Inbox> {
     },
     refuseNext(count: number) {
       refuse = count;
+    },
+    refuseNextData(count: number) {
+      refuseData = count;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import addressparser from 'nodemailer/lib/addressparser';
 
 /** A configuration problem: start-up stops with this one-line message, which names the variable. */
 export class ConfigError extends Error {
@@ -148,6 +149,22 @@ function redisUrl(raw: string | undefined): string | null {
     throw new ConfigError('REDIS_URL must be redis://host:port (or rediss://); got another form');
   }
   return value;
+}
+
+/**
+ * MAIL_FROM: one mailbox, with or without a display name. Its address is every mail's SMTP sender
+ * too, so a name alone would send mail with an empty sender, which servers refuse or cannot bounce.
+ */
+function mailFrom(raw: string | undefined): string {
+  const from = raw?.trim() || 'Account API <no-reply@localhost>';
+  const parsed = addressparser(from);
+  const mailbox = parsed.length === 1 ? parsed[0] : undefined;
+  if (!mailbox?.address || !/^[^@\s]+@[^@\s]+$/.test(mailbox.address)) {
+    throw new ConfigError(
+      'MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',
+    );
+  }
+  return from;
 }
 
 function smtpUrl(raw: string | undefined): string | null {
@@ -337,7 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: redisUrl(env.REDIS_URL),
     mail: {
       smtpUrl: smtpUrl(env.SMTP_URL),
-      from: env.MAIL_FROM?.trim() || 'Account API <no-reply@localhost>',
+      from: mailFrom(env.MAIL_FROM),
       outbox: resolve(env.MAIL_OUTBOX?.trim() || 'data/outbox'),
       appUrl: appUrl(env.APP_URL, port),
       passwordResetTtl: parseDuration('PASSWORD_RESET_TTL', env.PASSWORD_RESET_TTL || '30m'),

@@ -141,4 +141,13 @@ describe('start-up', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^account-api: ACCESS_TOKEN_TTL must be a duration/);
   });
+
+  it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
+    const child = launch(folder.path, { MAIL_FROM: 'Accounts', PORT: '0' });
+    const output = collect(child);
+    expect(await exited(child)).toBe(1);
+    expect(output.stderr().trim().split('\n')).toEqual([
+      'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',
+    ]);
+  });
 });

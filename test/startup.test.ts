@@ -124,30 +124,31 @@ describe('start-up', () => {
     expect(output.stdout()).toContain('shutting down: finishing requests in flight');
   });
 
-  it('in production without JWT_SECRET it stops with one line naming the variable', async () => {
-    const child = launch(folder.path, { NODE_ENV: 'production', PORT: '0' });
-    const output = collect(child);
-    expect(await exited(child)).toBe(1);
-    expect(output.stderr().trim().split('\n')).toEqual([
-      'account-api: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)',
-    ]);
-  });
-
-  it('a malformed setting stops start-up with one line naming it', async () => {
-    const child = launch(folder.path, { ACCESS_TOKEN_TTL: 'soon', PORT: '0' });
+  /** Starts the server with `env`; it must exit with status 1 and print exactly one line. */
+  async function stderrOfRefusedStart(env: Record<string, string>): Promise<string> {
+    const child = launch(folder.path, { ...env, PORT: '0' });
     const output = collect(child);
     expect(await exited(child)).toBe(1);
     const lines = output.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^account-api: ACCESS_TOKEN_TTL must be a duration/);
+    return lines[0]!;
+  }
+
+  it('in production without JWT_SECRET it stops with one line naming the variable', async () => {
+    expect(await stderrOfRefusedStart({ NODE_ENV: 'production' })).toBe(
+      'account-api: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)',
+    );
+  });
+
+  it('a malformed setting stops start-up with one line naming it', async () => {
+    expect(await stderrOfRefusedStart({ ACCESS_TOKEN_TTL: 'soon' })).toMatch(
+      /^account-api: ACCESS_TOKEN_TTL must be a duration/,
+    );
   });
 
   it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
-    const child = launch(folder.path, { MAIL_FROM: 'Accounts', PORT: '0' });
-    const output = collect(child);
-    expect(await exited(child)).toBe(1);
-    expect(output.stderr().trim().split('\n')).toEqual([
+    expect(await stderrOfRefusedStart({ MAIL_FROM: 'Accounts' })).toBe(
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',
-    ]);
+    );
   });
 });

@@ -106,9 +106,7 @@ export class Mailer {
     let composed: ComposedMail | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.turns.run(() =>
-          this.deliver((composed ??= { kind: mail.kind, ...this.composer.compose(mail) })),
-        );
+        await this.turns.run(() => this.deliver((composed ??= this.composer.compose(mail))));
         return;
       } catch (error) {
         const delay = this.retryDelaysMs[attempt - 1];
@@ -202,8 +200,8 @@ export class MailComposer {
     this.domain = this.fromAddress.split('@').pop() || 'localhost';
   }
 
-  /** The message with CRLF line ends, its SMTP envelope and its Message-ID. */
-  compose(mail: OutgoingMail): { raw: string; envelope: MimeNodeEnvelope; messageId: string } {
+  /** The message with CRLF line ends, its SMTP envelope and its Message-ID, for its kind. */
+  compose(mail: OutgoingMail): ComposedMail {
     const messageId = `<${randomUUID()}@${this.domain}>`;
     const boundary = `--_account-api-${randomUUID()}`;
     // Quoted-printable keeps ASCII (the link's token, its own line) readable in Chinese mails too.
@@ -221,6 +219,7 @@ export class MailComposer {
       `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
     ].join('\r\n');
     return {
+      kind: mail.kind,
       raw: `${headers}\r\n\r\n${part('text/plain', mail.text)}${part('text/html', mail.html)}--${boundary}--\r\n`,
       envelope: { from: this.fromAddress, to: [mail.to] },
       messageId,

@@ -28,6 +28,16 @@ const INSERT_COLUMNS =
 /** Rows per seeding statement: 10,000 parameters, within both databases' limits. */
 const SEED_CHUNK = 1000;
 
+/** The VALUES list of a seeding statement of `rows` rows, each parameter written by `mark`. */
+function seedValues(rows: number, mark: (at: number) => string): string {
+  const columns = INSERT_COLUMNS.split(',').length;
+  return Array.from(
+    { length: rows },
+    (_, r) =>
+      `(${Array.from({ length: columns }, (__, c) => mark(r * columns + c + 1)).join(', ')})`,
+  ).join(', ');
+}
+
 function* seedRows(from: number, to: number, hash: string, taken: Set<string>, now: unknown) {
   for (let i = from; i < to; i++) {
     let account: string;
@@ -67,7 +77,7 @@ export async function sqliteStore(file: string): Promise<BenchStore> {
       await run('begin');
       for (let at = 0; at < rows.length; at += SEED_CHUNK) {
         const chunk = rows.slice(at, at + SEED_CHUNK);
-        const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+        const values = seedValues(chunk.length, () => '?');
         await run(`insert into users (${INSERT_COLUMNS}) values ${values}`, chunk.flat());
       }
       await run('commit');
@@ -112,12 +122,7 @@ export async function postgresqlStore(base: string): Promise<BenchStore> {
         await client.query('begin');
         for (let at = 0; at < rows.length; at += SEED_CHUNK) {
           const chunk = rows.slice(at, at + SEED_CHUNK);
-          const values = chunk
-            .map(
-              (_, r) =>
-                `(${Array.from({ length: 10 }, (__, c) => `$${r * 10 + c + 1}`).join(', ')})`,
-            )
-            .join(', ');
+          const values = seedValues(chunk.length, (at) => `$${at}`);
           await client.query(
             `insert into users (${INSERT_COLUMNS}) values ${values}`,
             chunk.flat(),

@@ -681,15 +681,16 @@ describe('delivery', () => {
     const user = await register(server);
     const mail = await inbox.next(user.email, 0, 15_000);
     const refused = inbox.refusedTexts.at(-1)!;
+    const delivered = inbox.delivery(mail).source;
     const header = (name: string, text: string) =>
       new RegExp(`^${name}: (.*)$`, 'im').exec(text)?.[1]?.trim();
     // One Message-ID (and Date) for both attempts: a receiver that kept the first can drop the
     // second as a copy. Composed anew, the retry would be a second mail with its own ID.
-    expect(header('Message-ID', inbox.delivery(mail).source)).toBe(header('Message-ID', refused));
+    expect(header('Message-ID', delivered)).toBe(header('Message-ID', refused));
     expect(mail.messageId).toBe(header('Message-ID', refused));
-    expect(header('Date', inbox.delivery(mail).source)).toBe(header('Date', refused));
+    expect(header('Date', delivered)).toBe(header('Date', refused));
     // The text is the same too: the link in it still works.
-    expect(inbox.delivery(mail).source).toBe(refused);
+    expect(delivered).toBe(refused);
     mailed(server, tokenIn(mail));
   }, 20_000);
 

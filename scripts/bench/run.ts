@@ -7,6 +7,7 @@ import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
+import { argon2Settings } from '../../src/config';
 import { type Paced, paced } from './paced';
 import { startProcess, startScript, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
@@ -29,7 +30,26 @@ const RAISED_LIMITS = Object.fromEntries(
   ]),
 );
 const THREADPOOL = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-const ARGON2 = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+/** The server's own argon2 settings, from the same environment: P hashes at production parameters. */
+const ARGON2 = { type: argon2.argon2id, ...argon2Settings() } as const;
+
+/** Server settings a run may vary; P reads the argon2 ones too (ARGON2 above). */
+const PASSED_SETTINGS = [
+  'DATABASE_POOL_SIZE',
+  'PASSWORD_HASH_CONCURRENCY',
+  'ARGON2_MEMORY_KIB',
+  'ARGON2_TIME_COST',
+  'ARGON2_PARALLELISM',
+];
+
+function passedSettings(): Record<string, string> {
+  return Object.fromEntries(
+    PASSED_SETTINGS.flatMap((name) => {
+      const value = process.env[name];
+      return value ? [[name, value]] : [];
+    }),
+  );
+}
 
 interface Figure {
   rps: number;
@@ -255,9 +275,7 @@ async function main(): Promise<void> {
         HOST: '127.0.0.1',
         PORT: '0',
         LOG_LEVEL: 'info',
-        ...(process.env.DATABASE_POOL_SIZE
-          ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE }
-          : {}),
+        ...passedSettings(),
       });
       children.push(started.child);
       return started;
@@ -594,7 +612,7 @@ async function main(): Promise<void> {
     rows.push(['peak RSS, whole run (VmHWM)', `${peakRss.toFixed(0)} MB`, '—', null]);
     const failures = [...figures.entries(), ...steady.entries()].filter(([, f]) => f.failed > 0);
 
-    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, ${SECONDS} s per measurement, ratios from ${ROUNDS} alternating rounds of ${PAIR_SECONDS} s per side; the run took ${clock()} after the build`;
+    const machine = `${type()} ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, UV_THREADPOOL_SIZE ${THREADPOOL}, argon2id m=${ARGON2.memoryCost} KiB t=${ARGON2.timeCost} p=${ARGON2.parallelism}, ${SECONDS} s per measurement, ratios from ${ROUNDS} alternating rounds of ${PAIR_SECONDS} s per side; the run took ${clock()} after the build`;
     const table = [
       '| figure | measured | target | |',
       '|---|---|---|---|',

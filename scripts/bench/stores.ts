@@ -122,7 +122,7 @@ export async function postgresqlStore(base: string): Promise<BenchStore> {
         await client.query('begin');
         for (let at = 0; at < rows.length; at += SEED_CHUNK) {
           const chunk = rows.slice(at, at + SEED_CHUNK);
-          const values = seedValues(chunk.length, (at) => `$${at}`);
+          const values = seedValues(chunk.length, (position) => `$${position}`);
           await client.query(
             `insert into users (${INSERT_COLUMNS}) values ${values}`,
             chunk.flat(),

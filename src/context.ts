@@ -27,6 +27,19 @@ export interface Context {
    * answer's timing (requestPasswordReset looks the address up only then).
    */
   afterResponse(work: () => void): void;
+  /**
+   * Aborts, with ClientGone as its reason, once the client has closed its connection before its
+   * answer was written. A password hash still waiting for its turn checks it (PasswordHasher).
+   */
+  readonly clientGone: AbortSignal;
+}
+
+/** The client closed its connection before its answer was written: nobody will read it. */
+export class ClientGone extends Error {
+  constructor() {
+    super('the client closed its connection before its answer was written');
+    this.name = 'ClientGone';
+  }
 }
 
 /**
@@ -59,10 +72,18 @@ export class RequestContext implements Context {
     readonly auth: Authentication,
     readonly client: ClientInfo,
     private readonly unit: UnitOfWork,
+    /** Makes clientGone's signal; called only when something asks for it. */
+    private readonly watchClient: () => AbortSignal,
   ) {}
 
   get em(): EntityManager {
     return this.unit.em;
+  }
+
+  private watched?: AbortSignal;
+
+  get clientGone(): AbortSignal {
+    return (this.watched ??= this.watchClient());
   }
 
   afterResponse(work: () => void): void {

@@ -10,16 +10,35 @@ export class Semaphore {
     this.free = permits;
   }
 
-  acquire(): Promise<Release> {
+  /**
+   * A permit, now or when one is released. With `signal`, a waiter whose signal aborts leaves the
+   * line, and the promise rejects with the signal's reason: work nobody waits for any more is not
+   * done (a hash queued for a client that has hung up).
+   */
+  acquire(signal?: AbortSignal): Promise<Release> {
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.free > 0) {
       this.free -= 1;
       return Promise.resolve(this.releaser());
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    if (!signal) return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const granted = (release: Release) => {
+        signal.removeEventListener('abort', gaveUp);
+        resolve(release);
+      };
+      const gaveUp = () => {
+        const at = this.waiting.indexOf(granted);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', gaveUp, { once: true });
+      this.waiting.push(granted);
+    });
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(signal);
     try {
       return await work();
     } finally {

@@ -20,7 +20,7 @@ import { AccountService } from './accounts/account.service';
 import { ensureAdmin } from './accounts/admin';
 import { PasswordHasher } from './accounts/passwords';
 import { type Config } from './config';
-import { type Context, RequestContext, UnitOfWork } from './context';
+import { ClientGone, type Context, RequestContext, UnitOfWork } from './context';
 import { openDatabase } from './db/orm';
 import { PreparedStatements } from './db/prepared-statements';
 import { UserStore } from './accounts/user.repository';
@@ -54,6 +54,21 @@ const JSON_BODY = /^application\/(graphql-response\+)?json\s*(;|$)/i;
 function header(request: IncomingMessage, name: string): string | null {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(', ') : (value ?? null);
+}
+
+/**
+ * A signal that aborts with ClientGone once the client closes its connection before `response`
+ * is complete (Context.clientGone). An answer written in full closes with writableFinished set.
+ */
+function clientGone(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  if (response.closed) controller.abort(new ClientGone());
+  else {
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort(new ClientGone());
+    });
+  }
+  return controller.signal;
 }
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -185,7 +200,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   await apollo.start();
 
-  function contextFor(request: IncomingMessage, requestId: string, lang: Lang): RequestContext {
+  function contextFor(
+    request: IncomingMessage,
+    response: ServerResponse,
+    requestId: string,
+    lang: Lang,
+  ): RequestContext {
     const unit = new UnitOfWork(orm);
     const auth = new Authentication(header(request, 'authorization'), tokens, users);
     const client = {
@@ -196,7 +216,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       ),
       userAgent: header(request, 'user-agent'),
     };
-    return new RequestContext(requestId, lang, auth, client, unit);
+    return new RequestContext(requestId, lang, auth, client, unit, () => clientGone(response));
   }
 
   let draining = false;
@@ -264,7 +284,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     const built: { context?: RequestContext } = {};
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body },
-      context: () => Promise.resolve((built.context = contextFor(request, requestId, lang))),
+      context: () =>
+        Promise.resolve((built.context = contextFor(request, response, requestId, lang))),
     });
     await write(response, result, requestId, lang);
     // Work that must not show in the answer's timing starts only now (Context.afterResponse).

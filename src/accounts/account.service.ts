@@ -112,7 +112,7 @@ export class AccountService {
     // (the address taken meanwhile, a storage failure) has used one of the address's mails.
     const id = uuidv7();
     const [passwordHash, link] = await Promise.all([
-      this.passwords.hash(password!),
+      this.passwords.hash(password!, ctx.clientGone),
       this.mail.prepareLink(id, email!.normalized, EmailTokenPurpose.VERIFY_EMAIL, ctx.requestId),
     ]);
     const session = this.sessions.prepare(id, ctx.client);
@@ -174,7 +174,13 @@ export class AccountService {
     // counter of its own, so with hidden existence it behaves exactly as a real account.
     const accountKey = user ? `user:${user.id}` : `unknown:${JSON.stringify(lookup)}`;
     const hash = user?.passwordHash ?? (await this.decoy); // nothing matches the decoy
-    const check = await this.guardedCheck(this.limits.loginAccount, accountKey, hash, password);
+    const check = await this.guardedCheck(
+      this.limits.loginAccount,
+      accountKey,
+      hash,
+      password,
+      ctx.clientGone,
+    );
     if (check instanceof ErrorResult) return check;
     if (!user) return new WrongPassword(); // the decoy matched: no password should, but never sign in
     // Wrong passwords counted before this right one are forgotten; with none, there is nothing to
@@ -229,7 +235,7 @@ export class AccountService {
     if (rejected) return rejected;
 
     if (needsPassword) {
-      const wrong = await this.checkPassword(target, input.currentPassword!);
+      const wrong = await this.checkPassword(ctx, target, input.currentPassword!);
       if (wrong) return wrong;
     }
     if (emailChanges && (await this.users.emailTaken(changes.emailNormalized!))) {
@@ -362,12 +368,17 @@ export class AccountService {
   /**
    * A signed-in user proving their password: email change, changePassword, deleteAccount.
    */
-  private async checkPassword(user: User, password: string): Promise<ErrorResult | null> {
+  private async checkPassword(
+    ctx: Context,
+    user: User,
+    password: string,
+  ): Promise<ErrorResult | null> {
     const check = await this.guardedCheck(
       this.limits.passwordCheck,
       `user:${user.id}`,
       user.passwordHash,
       password,
+      ctx.clientGone,
     );
     return check instanceof ErrorResult ? check : null;
   }
@@ -375,16 +386,18 @@ export class AccountService {
   /**
    * Every password check behind a limit: wrong answers are counted under `key`, and while the
    * key is limited even the right password is refused, so the limit tells an attacker nothing.
+   * A check skipped because its client hung up (`clientGone`) counts as nothing.
    */
   private async guardedCheck(
     counter: Counter,
     key: string,
     hash: string,
     password: string,
+    clientGone: AbortSignal,
   ): Promise<(PasswordCheck & { failures: number }) | ErrorResult> {
     const limit = await counter.check(key);
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
-    const check = await this.passwords.check(hash, password);
+    const check = await this.passwords.check(hash, password, clientGone);
     if (check.matches) return { ...check, failures: limit.counted };
     await counter.hit(key);
     return new WrongPassword();
@@ -461,9 +474,9 @@ export class AccountService {
     );
     const rejected = invalid(violations);
     if (rejected || given === undefined || chosen === undefined) return rejected!;
-    const wrong = await this.checkPassword(caller, given);
+    const wrong = await this.checkPassword(ctx, caller, given);
     if (wrong) return wrong;
-    const passwordHash = await this.passwords.hash(chosen);
+    const passwordHash = await this.passwords.hash(chosen, ctx.clientGone);
     return ctx.em.transactional(async (em) => {
       await em.nativeUpdate(User, { id: caller.id }, { passwordHash, updatedAt: new Date() });
       caller.passwordHash = passwordHash;
@@ -478,7 +491,7 @@ export class AccountService {
     if (!(caller instanceof User)) return caller;
     const given = rules.givenPassword(password);
     if (!given.ok) return new WrongPassword(); // blank: it cannot be the password
-    const wrong = await this.checkPassword(caller, given.value);
+    const wrong = await this.checkPassword(ctx, caller, given.value);
     if (wrong) return wrong;
     // Sessions go with the user (ON DELETE CASCADE); the email is free again at once.
     await ctx.em.nativeDelete(User, { id: caller.id });

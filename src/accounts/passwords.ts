@@ -26,16 +26,24 @@ export class PasswordHasher {
     this.turns = new Semaphore(concurrency);
   }
 
-  hash(password: string): Promise<string> {
+  /**
+   * With `signal` (a request's Context.clientGone), a hash still waiting for its turn when the
+   * signal aborts is never computed, and the promise rejects with ClientGone: under overload the
+   * queue would otherwise hash for clients that have given up, while those still waiting wait
+   * longer. A hash already running finishes.
+   */
+  hash(password: string, signal?: AbortSignal): Promise<string> {
     // The salt is drawn here, synchronously (from the pool in ../random): argon2 would draw it
     // with the asynchronous randomBytes, one more trip through the threadpool per hash.
-    return this.turns.run(() =>
-      argon2.hash(password, { ...this.options, salt: randomBytes(SALT_BYTES) }),
+    return this.turns.run(
+      () => argon2.hash(password, { ...this.options, salt: randomBytes(SALT_BYTES) }),
+      signal,
     );
   }
 
-  async check(hash: string, password: string): Promise<PasswordCheck> {
-    const matches = await this.turns.run(() => argon2.verify(hash, password));
+  /** `signal` as for hash(). */
+  async check(hash: string, password: string, signal?: AbortSignal): Promise<PasswordCheck> {
+    const matches = await this.turns.run(() => argon2.verify(hash, password), signal);
     return { matches, outdated: matches && argon2.needsRehash(hash, this.options) };
   }
 }

@@ -3,7 +3,7 @@ import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { type Logger } from 'pino';
 import { TOO_MANY_TOKENS } from '../abuse/query-limits';
-import { type Context } from '../context';
+import { ClientGone, type Context } from '../context';
 import { safeError } from '../logger';
 import { translate, type MessageKey, type MessageParams } from './i18n';
 import { describe, type InfoName, infocodeOf, type Lang, STATUS_TABLE } from './status';
@@ -163,7 +163,13 @@ export function envelopePlugin(logger: Logger): ApolloServerPlugin<Context> {
   const listener: GraphQLRequestListener<Context> = {
     didEncounterErrors({ errors, contextValue }) {
       for (const error of errors) {
-        if (classify(error) === 'INTERNAL_ERROR') {
+        if (error.originalError instanceof ClientGone) {
+          // Not a failure of ours: the client hung up while its request waited (for a hash).
+          logger.info(
+            { requestId: contextValue.requestId, path: error.path },
+            'client gone before its answer: the work still queued for it was skipped',
+          );
+        } else if (classify(error) === 'INTERNAL_ERROR') {
           logger.error(
             {
               requestId: contextValue.requestId,

@@ -73,7 +73,7 @@ export class EmailService {
       'newPassword',
     );
     if (!chosen.ok) return new InvalidInput([chosen.violation]);
-    const passwordHash = await this.passwords.hash(chosen.value);
+    const passwordHash = await this.passwords.hash(chosen.value, ctx.clientGone);
 
     const result = await ctx.em.transactional(async (em) => {
       const presented = await this.tokens.check(em, EmailTokenPurpose.RESET_PASSWORD, token);

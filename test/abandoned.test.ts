@@ -1,0 +1,103 @@
+import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { LoginDocument, RegisterDocument, SessionsDocument } from './generated/graphql';
+import { registerUser, type Registered, sessionIdOf } from './support/accounts';
+import { bearer, startServer, type TestServer } from './support/server';
+
+// A request whose client hangs up while it waits for a password hash gets no hash: under
+// overload the queue would otherwise hash for clients that have given up, and the login would
+// still open a session that nobody holds. One hash at a time here, so that a request can be made
+// to wait behind others for certain.
+describe('a client that hangs up while its request waits for a hash', () => {
+  let server: TestServer;
+  let ada: Registered;
+
+  beforeAll(async () => {
+    server = await startServer({ PASSWORD_HASH_CONCURRENCY: '1' });
+    ada = await registerUser(server);
+  });
+  afterAll(() => server.close());
+
+  /** Registrations that take the only hashing turn for a while: 8 hashes in a row. */
+  const queueAhead = () =>
+    Array.from({ length: 8 }, () =>
+      registerUser(server).then(
+        () => 'registered',
+        (error: Error) => error.message,
+      ),
+    );
+
+  /** Sends `document` and hangs up once the server has had it long enough to queue its hash. */
+  async function sendAndHangUp<TVariables>(
+    document: TypedDocumentNode<unknown, TVariables>,
+    variables: TVariables,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const sent = fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(document), variables }),
+      signal: controller.signal,
+    }).catch((error: Error) => error.name);
+    await new Promise((wait) => setTimeout(wait, 40));
+    controller.abort();
+    expect(await sent).toBe('AbortError');
+  }
+
+  it('a login opens no session', async () => {
+    const ahead = queueAhead();
+    await sendAndHangUp(LoginDocument, {
+      input: { account: ada.account, password: ada.password },
+    });
+    // This login's hash queues behind the abandoned one's turn: when it answers, that turn is over.
+    const { body: after } = await server.request(LoginDocument, {
+      input: { account: ada.account, password: ada.password },
+    });
+    expect(await Promise.all(ahead)).toEqual(ahead.map(() => 'registered'));
+    const login = after.data?.login;
+    if (login?.__typename !== 'AuthPayload') throw new Error(JSON.stringify(after));
+
+    // Had the abandoned login hashed, it would have opened a third session. Its turn came before
+    // the second login's, but its write may land a little later: look a few times.
+    const listed = async () => {
+      const { body } = await server.request(SessionsDocument, {}, bearer(ada.token));
+      const sessions = body.data?.sessions;
+      return sessions?.__typename === 'SessionList' ? sessions.items.map(({ id }) => id) : [];
+    };
+    let ids = await listed();
+    for (let look = 0; look < 5 && ids.length === 2; look++) {
+      await new Promise((wait) => setTimeout(wait, 100));
+      ids = await listed();
+    }
+    expect(ids.sort()).toEqual([ada.sessionId, sessionIdOf(login.accessToken)].sort());
+    expect(server.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'client gone before its answer: the work still queued for it was skipped',
+        path: ['login'],
+      }),
+    );
+    expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+
+  it('a registration creates no account, so its email can register at once', async () => {
+    const email = `gone-${Date.now()}@example.com`;
+    const input = { username: 'Gone Soon', email, password: 'a patient passphrase 7' };
+    const ahead = queueAhead();
+    await sendAndHangUp(RegisterDocument, { input });
+    // Queued behind the abandoned registration: had that one stored its account, this one's
+    // insert would find the email taken (1012).
+    const { body } = await server.request(RegisterDocument, { input });
+    expect(body.data?.register?.__typename).toBe('AuthPayload');
+    expect(await Promise.all(ahead)).toEqual(ahead.map(() => 'registered'));
+    expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+
+  it('a client that waits gets its answer as before', async () => {
+    const ahead = queueAhead();
+    const { body } = await server.request(LoginDocument, {
+      input: { account: ada.account, password: ada.password },
+    });
+    expect(body.data?.login?.__typename).toBe('AuthPayload');
+    expect(await Promise.all(ahead)).toEqual(ahead.map(() => 'registered'));
+  });
+});

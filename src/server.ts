@@ -62,12 +62,11 @@ function header(request: IncomingMessage, name: string): string | null {
  */
 function clientGone(response: ServerResponse): AbortSignal {
   const controller = new AbortController();
-  if (response.closed) controller.abort(new ClientGone());
-  else {
-    response.once('close', () => {
-      if (!response.writableFinished) controller.abort(new ClientGone());
-    });
-  }
+  const hungUp = () => {
+    if (!response.writableFinished) controller.abort(new ClientGone());
+  };
+  if (response.closed) hungUp();
+  else response.once('close', hungUp);
   return controller.signal;
 }
 

@@ -18,14 +18,21 @@ describe('a client that hangs up while its request waits for a hash', () => {
   });
   afterAll(() => server.close());
 
-  /** Registrations that take the only hashing turn for a while: 8 hashes in a row. */
-  const queueAhead = () =>
-    Array.from({ length: 8 }, () =>
+  /**
+   * Registrations that take the only hashing turn, 12 hashes in a row. It resolves once the first
+   * of them is answered: the hashes are flowing, and most of the others wait in line, so whatever
+   * is sent next waits behind them.
+   */
+  async function queueAhead(): Promise<Promise<string>[]> {
+    const ahead = Array.from({ length: 12 }, () =>
       registerUser(server).then(
         () => 'registered',
         (error: Error) => error.message,
       ),
     );
+    await Promise.race(ahead);
+    return ahead;
+  }
 
   /** Sends `document` and hangs up once the server has had it long enough to queue its hash. */
   async function sendAndHangUp<TVariables>(
@@ -39,13 +46,13 @@ describe('a client that hangs up while its request waits for a hash', () => {
       body: JSON.stringify({ query: print(document), variables }),
       signal: controller.signal,
     }).catch((error: Error) => error.name);
-    await new Promise((wait) => setTimeout(wait, 40));
+    await new Promise((wait) => setTimeout(wait, 30));
     controller.abort();
     expect(await sent).toBe('AbortError');
   }
 
   it('a login opens no session', async () => {
-    const ahead = queueAhead();
+    const ahead = await queueAhead();
     await sendAndHangUp(LoginDocument, {
       input: { account: ada.account, password: ada.password },
     });
@@ -82,7 +89,7 @@ describe('a client that hangs up while its request waits for a hash', () => {
   it('a registration creates no account, so its email can register at once', async () => {
     const email = `gone-${Date.now()}@example.com`;
     const input = { username: 'Gone Soon', email, password: 'a patient passphrase 7' };
-    const ahead = queueAhead();
+    const ahead = await queueAhead();
     await sendAndHangUp(RegisterDocument, { input });
     // Queued behind the abandoned registration: had that one stored its account, this one's
     // insert would find the email taken (1012).
@@ -93,7 +100,7 @@ describe('a client that hangs up while its request waits for a hash', () => {
   });
 
   it('a client that waits gets its answer as before', async () => {
-    const ahead = queueAhead();
+    const ahead = await queueAhead();
     const { body } = await server.request(LoginDocument, {
       input: { account: ada.account, password: ada.password },
     });

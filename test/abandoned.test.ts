@@ -1,5 +1,4 @@
 import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { print } from 'graphql';
 import { LoginDocument, RegisterDocument, SessionsDocument } from './generated/graphql';
 import { registerUser, type Registered, sessionIdOf } from './support/accounts';
 import { bearer, startServer, type TestServer } from './support/server';
@@ -40,12 +39,9 @@ describe('a client that hangs up while its request waits for a hash', () => {
     variables: TVariables,
   ): Promise<void> {
     const controller = new AbortController();
-    const sent = fetch(server.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: print(document), variables }),
-      signal: controller.signal,
-    }).catch((error: Error) => error.name);
+    const sent = server
+      .request(document, variables, {}, controller.signal)
+      .catch((error: Error) => error.name);
     await new Promise((wait) => setTimeout(wait, 30));
     controller.abort();
     expect(await sent).toBe('AbortError');

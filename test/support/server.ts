@@ -37,12 +37,18 @@ export interface TestServer {
   logs: Record<string, unknown>[];
   /** Raw log text, to prove what never appears in it. */
   logText(): string;
+  /** `signal` aborts the request as a client hanging up would. */
   request<TData, TVariables>(
     document: TypedDocumentNode<TData, TVariables>,
     variables: TVariables,
     headers?: Record<string, string>,
+    signal?: AbortSignal,
   ): Promise<GraphQLResponse<TData>>;
-  post(body: string, headers?: Record<string, string>): Promise<GraphQLResponse<unknown>>;
+  post(
+    body: string,
+    headers?: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<GraphQLResponse<unknown>>;
   close(): Promise<void>;
 }
 
@@ -158,11 +164,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const { port } = app.server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}/graphql`;
 
-  const post = async (body: string, headers: Record<string, string> = {}) => {
+  const post = async (body: string, headers: Record<string, string> = {}, signal?: AbortSignal) => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body,
+      signal,
     });
     const text = await response.text();
     return {
@@ -180,8 +187,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     },
     logText: () => lines.join('\n'),
-    async request(document, variables, headers) {
-      const response = await post(JSON.stringify({ query: print(document), variables }), headers);
+    async request(document, variables, headers, signal) {
+      const response = await post(
+        JSON.stringify({ query: print(document), variables }),
+        headers,
+        signal,
+      );
       return response as GraphQLResponse<never>;
     },
     post,

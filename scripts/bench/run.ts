@@ -2,7 +2,7 @@
 // Everything runs on loopback; every load is bounded in time. See BENCHMARKS.md for the output.
 import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
@@ -56,6 +56,8 @@ interface Figure {
   p50: number;
   p99: number;
   failed: number;
+  /** With Load.cpuOf: the CPU each answer took, over the run's middle half. */
+  cpu?: CpuPerAnswer;
 }
 
 // ---- processes ------------------------------------------------------------------------------
@@ -64,6 +66,103 @@ function rssMegabytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return kb / 1024;
+}
+
+// ---- CPU time -------------------------------------------------------------------------------
+
+/**
+ * CPU time (user + system) in ms that a process has used, all its threads; or, with `thread`, that
+ * one thread (the server's event loop is the thread whose id is its pid). Linux counts it in
+ * /proc in ticks of 1/100 s (USER_HZ).
+ */
+function cpuMs(pid: number, thread?: number): number {
+  return cpuOfStat(
+    readFileSync(
+      thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`,
+      'utf8',
+    ),
+  );
+}
+
+/** utime + stime of a /proc stat line, in ms. */
+function cpuOfStat(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU time in ms that PostgreSQL's processes on this machine have used: the backends serving the
+ * server's connections, and those writing its WAL and vacuuming its tables. 0 on SQLite, which
+ * runs inside the server's process.
+ */
+function databaseCpuMs(): number {
+  if (!process.env.BENCH_DATABASE) return 0;
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.includes(' (postgres) ')) total += cpuOfStat(stat);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** CPU ms per answer (or per hash, for P). */
+interface CpuPerAnswer {
+  /** The server process, all its threads (0 where no server takes part: P). */
+  server: number;
+  /** Of that, the server's event loop (its main thread). */
+  eventLoop: number;
+  /** PostgreSQL's processes, for the server (0 on SQLite and for P). */
+  database: number;
+  /** This process: the load generator (autocannon), or P's own hashing. */
+  client: number;
+  /** How many cores these kept busy meanwhile (their CPU time over the time passed). */
+  busy: number;
+}
+
+/**
+ * The CPU taken per answer over the middle half of a run of `seconds` (so that neither the
+ * start nor the drain at the deadline counts), by the server `pid` (if any) with its database,
+ * and by this process. `answered` counts the answers so far.
+ */
+function cpuMeter(
+  pid: number | null,
+  seconds: number,
+  answered: () => number,
+): Promise<CpuPerAnswer> {
+  const snapshot = () => ({
+    answers: answered(),
+    server: pid === null ? 0 : cpuMs(pid),
+    eventLoop: pid === null ? 0 : cpuMs(pid, pid),
+    database: pid === null ? 0 : databaseCpuMs(),
+    client: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
+    at: performance.now(),
+  });
+  return new Promise((measured) => {
+    setTimeout(() => {
+      const first = snapshot();
+      setTimeout(() => {
+        const last = snapshot();
+        const answers = Math.max(1, last.answers - first.answers);
+        const [server, database, client] = [
+          last.server - first.server,
+          last.database - first.database,
+          last.client - first.client,
+        ];
+        measured({
+          server: server / answers,
+          eventLoop: (last.eventLoop - first.eventLoop) / answers,
+          database: database / answers,
+          client: client / answers,
+          busy: (server + database + client) / (last.at - first.at),
+        });
+      }, seconds * 500);
+    }, seconds * 250);
+  });
 }
 
 // ---- load -----------------------------------------------------------------------------------
@@ -76,6 +175,8 @@ interface Load {
   seconds?: number;
   /** Hash-bound operations leave work in flight at the deadline; wait for it to drain. */
   settle?: boolean;
+  /** The server's pid: measure the CPU each answer takes (Figure.cpu). */
+  cpuOf?: number;
 }
 
 /** Seconds since the run started, for each section's heading: the run must stay under six minutes. */
@@ -106,8 +207,11 @@ async function load({
   next,
   seconds = SECONDS,
   settle = true,
+  cpuOf,
 }: Load): Promise<Figure> {
   let failed = 0;
+  let answers = 0;
+  const cpu = cpuOf === undefined ? undefined : cpuMeter(cpuOf, seconds, () => answers);
   const result = await autocannon({
     url,
     method: 'POST',
@@ -121,6 +225,7 @@ async function load({
           return { ...request, body, headers: { ...request.headers, ...headers } };
         },
         onResponse: (status, body) => {
+          answers += 1;
           if (!succeeded(status, body)) failed += 1;
         },
       },
@@ -145,6 +250,7 @@ async function load({
     p50: result.latency.p50,
     p99: result.latency.p99,
     failed: failed + result.errors,
+    ...(cpu ? { cpu: await cpu } : {}),
   };
 }
 
@@ -162,17 +268,19 @@ async function oneHash(hash: string): Promise<number> {
 }
 
 /**
- * `operation` `concurrency` at a time for `seconds`: how many finished a second. Only those
- * finished in time count, as autocannon counts only the answers of its run: counting the ones
- * still running at the deadline put P 2-3% ahead.
+ * `operation` `concurrency` at a time for `seconds`: how many finished a second, and with `cpu`
+ * the CPU each took (cpuMeter). Only those finished in time count, as autocannon counts only the
+ * answers of its run: counting the ones still running at the deadline put P 2-3% ahead.
  */
 async function closedLoop(
   concurrency: number,
   seconds: number,
   operation: (turn: number) => Promise<unknown>,
-): Promise<number> {
+  cpu = false,
+): Promise<{ perSecond: number; cpu?: CpuPerAnswer }> {
   let done = 0;
   let turn = 0;
+  const meter = cpu ? cpuMeter(null, seconds, () => done) : undefined;
   const until = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -182,22 +290,27 @@ async function closedLoop(
       }
     }),
   );
-  return done / seconds;
+  return { perSecond: done / seconds, ...(meter ? { cpu: await meter } : {}) };
 }
 
 /** P: argon2 verifies, as many at once as the threadpool has threads, for `seconds`. */
 async function argon2Loop(
   hash: string,
   seconds = SECONDS,
-): Promise<{ perSecond: number; singleMs: number }> {
+): Promise<{ perSecond: number; singleMs: number; cpu: CpuPerAnswer }> {
   const singleMs = await oneHash(hash);
-  const perSecond = await closedLoop(THREADPOOL, seconds, () => argon2.verify(hash, PASSWORD));
-  return { perSecond, singleMs };
+  const { perSecond, cpu } = await closedLoop(
+    THREADPOOL,
+    seconds,
+    () => argon2.verify(hash, PASSWORD),
+    true,
+  );
+  return { perSecond, singleMs, cpu: cpu! };
 }
 
 /** D: `operation` 50 at a time for `seconds`, over the ids in turn: operations per second. */
-function loop(operation: (id: string) => Promise<unknown>, ids: string[], seconds = SECONDS) {
-  return closedLoop(50, seconds, (turn) => operation(ids[turn % ids.length]!));
+async function loop(operation: (id: string) => Promise<unknown>, ids: string[], seconds = SECONDS) {
+  return (await closedLoop(50, seconds, (turn) => operation(ids[turn % ids.length]!))).perSecond;
 }
 
 interface Paired {
@@ -393,21 +506,38 @@ async function main(): Promise<void> {
     const operations = await operationsOn(url, store, [...taken]);
 
     const hashBound = (name: string) => name === 'login' || name === 'register';
+    /**
+     * The CPU per answer of each round of the hash-bound pairs, and P's per hash (under 'P'): what
+     * bounds login / P and register / P on this machine (the rows "CPU bound").
+     */
+    const cpuRounds = new Map<string, CpuPerAnswer[]>();
+    const keepCpu = (name: string, cpu: CpuPerAnswer | undefined) => {
+      if (cpu) cpuRounds.set(name, [...(cpuRounds.get(name) ?? []), cpu]);
+    };
     /** P for PAIR_SECONDS: the baseline beside each hash-bound operation. */
-    const pRate = async () => (await argon2Loop(hash, PAIR_SECONDS)).perSecond;
-    /** An operation for PAIR_SECONDS at `connections`: its side of a pair, or a fresh peak. */
+    const pRate = async () => {
+      const { perSecond, cpu } = await argon2Loop(hash, PAIR_SECONDS);
+      keepCpu('P', cpu);
+      return perSecond;
+    };
+    /**
+     * An operation for PAIR_SECONDS at `connections`: its side of a pair, or a fresh peak. With
+     * `cpu`, the CPU its answers take is kept (keepCpu).
+     */
     const opRate =
-      (name: string, connections: number, on = { url, operations }) =>
-      async () =>
-        (
-          await load({
-            url: on.url,
-            connections,
-            next: on.operations[name]!,
-            seconds: PAIR_SECONDS,
-            settle: hashBound(name),
-          })
-        ).rps;
+      (name: string, connections: number, on = { url, operations }, cpu = false) =>
+      async () => {
+        const figure = await load({
+          url: on.url,
+          connections,
+          next: on.operations[name]!,
+          seconds: PAIR_SECONDS,
+          settle: hashBound(name),
+          ...(cpu ? { cpuOf: server.child.pid! } : {}),
+        });
+        if (cpu) keepCpu(name, figure.cpu);
+        return figure.rps;
+      };
 
     section('operations at 1,000 users');
     let meRssPeak = 0;
@@ -523,12 +653,49 @@ async function main(): Promise<void> {
         opRate('updateProfile', bestConnections('updateProfile')),
         () => loop((id) => store.update(id), ids, PAIR_SECONDS),
       ),
-      'login / P': await paired(opRate('login', bestConnections('login')), pRate),
-      'register / P': await paired(opRate('register', bestConnections('register')), pRate),
+      'login / P': await paired(opRate('login', bestConnections('login'), undefined, true), pRate),
+      'register / P': await paired(
+        opRate('register', bestConnections('register'), undefined, true),
+        pRate,
+      ),
     };
     for (const [name, side] of Object.entries(sides)) {
       process.stdout.write(
         `  ${name.padEnd(28)} ${side.ratio.toFixed(2)}  (${side.subject.toFixed(0)} / ${side.baseline.toFixed(0)} per s)\n`,
+      );
+    }
+    /**
+     * A hash-bound operation against P, taken apart: each side answers at the CPU time it keeps
+     * busy over the CPU time each answer takes, so the ratio is (P's CPU per hash / the
+     * operation's CPU per answer: the server's, PostgreSQL's, and the load generator's, which P
+     * does not pay) × (the cores the operation kept busy / those P kept busy). The first factor
+     * is the cost of what a login or registration does besides its hash; the second, time the
+     * cores stood idle or were taken by the machine's other tenants. Medians of the rounds.
+     */
+    const cpuBudget = (name: string) => {
+      const rounds = cpuRounds.get(name) ?? [];
+      const hashes = cpuRounds.get('P') ?? [];
+      const of = (part: keyof CpuPerAnswer, list = rounds) => median(list.map((cpu) => cpu[part]));
+      const [perHash, hashBusy] = [of('client', hashes), of('busy', hashes)];
+      const [server, eventLoop, database, client, busy] = [
+        of('server'),
+        of('eventLoop'),
+        of('database'),
+        of('client'),
+        of('busy'),
+      ];
+      const cpu = perHash / (server + database + client);
+      const cores = busy / hashBusy;
+      const inDatabase = postgres ? ` + ${database.toFixed(1)} ms in PostgreSQL` : '';
+      return {
+        figure: `${cpu.toFixed(2)} × ${cores.toFixed(2)} = ${(cpu * cores).toFixed(2)}`,
+        detail: `P ${perHash.toFixed(1)} ms per hash, ${hashBusy.toFixed(2)} cores busy; ${name} ${server.toFixed(1)} ms in the server (${eventLoop.toFixed(1)} of it on its event loop)${inDatabase} + ${client.toFixed(2)} ms in the load generator, ${busy.toFixed(2)} cores busy`,
+      };
+    };
+    const budgets = { login: cpuBudget('login'), register: cpuBudget('register') };
+    for (const [name, budget] of Object.entries(budgets)) {
+      process.stdout.write(
+        `  ${`${name} / P, by CPU time`.padEnd(28)} ${budget.figure}  (${budget.detail})\n`,
       );
     }
 
@@ -584,7 +751,16 @@ async function main(): Promise<void> {
     sideBySide('me / A, 50 connections', 'me / A', 0.5);
     sideBySide('user(id) / A, 50 connections', 'user(id) / A', 0.6);
     sideBySide('updateProfile / D updates', 'updateProfile / D updates', 0.5);
+    /** The row under a hash-bound ratio: that ratio taken apart by CPU time (cpuBudget). */
+    const budgetRow = (name: 'login' | 'register') =>
+      rows.push([
+        `${name} / P by CPU time: (P's per hash / ${name}'s per answer, server + database + load generator) × (cores kept busy by ${name} / by P)`,
+        `${budgets[name].figure} (${budgets[name].detail}; medians of ${ROUNDS} rounds)`,
+        '—',
+        null,
+      ]);
     sideBySide('login / P', 'login / P', 0.9);
+    budgetRow('login');
     const loginP50 = figures.get('login, 1')!.p50;
     rows.push([
       'login p50 at 1 connection',
@@ -593,6 +769,7 @@ async function main(): Promise<void> {
       loginP50 <= hashBesideLogin + 3,
     ]);
     sideBySide('register / P', 'register / P', 0.85);
+    budgetRow('register');
     for (const [name, figure] of steady) {
       const spread = figure.p99 / Math.max(figure.p50, 0.1);
       const floor = FLOORS[name];

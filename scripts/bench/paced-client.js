@@ -73,6 +73,8 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
   const waiting = [];
   let failed = 0;
   let answers = 0;
+  /** Counted requests that came due while every connection was busy: they waited for one. */
+  let waited = 0;
   let answeredAll = () => undefined;
   const allAnswered = new Promise((done) => (answeredAll = done));
 
@@ -86,6 +88,7 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
   const answered = (due, status, body) => {
     if (due.counted) {
       latencies.push(performance.now() - due.at);
+      if (due.waited) waited += 1;
       if (status !== 200 || !body.trimEnd().endsWith(ok)) failed += 1;
     }
     answers += 1;
@@ -109,9 +112,15 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
         at: started + (queued / rate) * 1000,
         counted: queued >= uncounted,
         bytes: bytes[queued % bytes.length],
+        waited: false,
       });
     }
     dispatch();
+    // Those still waiting found every connection busy. The newest are at the end, and those
+    // before them were marked on an earlier tick.
+    for (let at = waiting.length - 1; at >= 0 && !waiting[at].waited; at--) {
+      waiting[at].waited = true;
+    }
     await new Promise((tick) => setTimeout(tick, 1));
   }
   await allAnswered;
@@ -125,6 +134,7 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
     p50: Math.round(at(0.5) * 10) / 10,
     p99: Math.round(at(0.99) * 10) / 10,
     failed,
+    queued: waited / latencies.length,
   };
 }
 

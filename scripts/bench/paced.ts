@@ -18,6 +18,11 @@ export interface PacedFigure {
   p50: number;
   p99: number;
   failed: number;
+  /**
+   * The share of requests that came due while all the connections were busy, so waited for one:
+   * at 70% of the peak almost none do; a run where many did was an overload.
+   */
+  queued: number;
 }
 
 export interface Paced {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import * as argon2 from 'argon2';
 import autocannon from 'autocannon';
 import { argon2Settings } from '../../src/config';
-import { type Paced, paced } from './paced';
+import { type Paced, type PacedFigure, paced } from './paced';
 import { startProcess, startScript, stop } from './process';
 import { type BenchStore, postgresqlStore, sqliteStore } from './stores';
 
@@ -576,15 +576,20 @@ async function main(): Promise<void> {
       );
 
     section('at 70% of peak load, requests evenly spaced (scripts/bench/paced.ts)');
-    const steady = new Map<string, Figure>();
+    const steady = new Map<string, PacedFigure>();
     const steadyRates = new Map<string, number>();
     /**
      * The paced runs whose answers fell behind their pace: the machine slowed below the peak they
      * were paced from, so they measured an overload (where p99 / p50 reads low, since p50 is then
-     * all queueing), not 70% of the peak.
+     * all queueing), not 70% of the peak. Either the answers came at under 97% of the rate, or
+     * half the requests or more found all 50 connections busy, so that p50 is a wait in the
+     * queue: a backlog can drain just fast enough to pass the first test (`me`: 5,413 of 5,529 a
+     * second answered, p50 103 ms). At 70% of the peak 0.5-15% wait, behind the stalls that make
+     * p99; in an overload 94-100%.
      */
     const fellBehind = new Set<string>();
-    const keptPace = (figure: Figure, rate: number) => figure.rps >= rate * 0.97;
+    const keptPace = (figure: PacedFigure, rate: number) =>
+      figure.rps >= rate * 0.97 && figure.queued < 0.5;
     /**
      * A paced run of SECONDS at 50 connections, kept as `name`'s 70% figure and noted as `label`.
      * It returns once every request is answered: nothing is left to drain.
@@ -777,7 +782,7 @@ async function main(): Promise<void> {
       rows.push([
         `p99 / p50 at 70% load, ${floor ?? name}`,
         behind
-          ? `not measured: fell behind its pace (${figure.rps.toFixed(0)} of ${steadyRates.get(name)}/s answered; p99 / p50 ${spread.toFixed(2)}), an overload${floor ? '' : ', twice'}`
+          ? `not measured: fell behind its pace (${figure.rps.toFixed(0)} of ${steadyRates.get(name)}/s answered, ${(figure.queued * 100).toFixed(0)}% waited for a connection; p99 / p50 ${spread.toFixed(2)}), an overload${floor ? '' : ', twice'}`
           : `${spread.toFixed(2)} (${figure.p99} / ${figure.p50} ms)`,
         floor ? '—' : '<= 3',
         floor ? null : !behind && spread <= 3,

@@ -30,6 +30,8 @@ const RAISED_LIMITS = Object.fromEntries(
   ]),
 );
 const THREADPOOL = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+/** BENCH_DATABASE=postgres://... runs the same bench on PostgreSQL (a schema of its own). */
+const POSTGRES = process.env.BENCH_DATABASE?.trim() || null;
 /** The server's own argon2 settings, from the same environment: P hashes at production parameters. */
 const ARGON2 = { type: argon2.argon2id, ...argon2Settings() } as const;
 
@@ -96,7 +98,7 @@ function cpuOfStat(stat: string): number {
  * runs inside the server's process.
  */
 function databaseCpuMs(): number {
-  if (!process.env.BENCH_DATABASE) return 0;
+  if (!POSTGRES) return 0;
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -268,19 +270,18 @@ async function oneHash(hash: string): Promise<number> {
 }
 
 /**
- * `operation` `concurrency` at a time for `seconds`: how many finished a second, and with `cpu`
- * the CPU each took (cpuMeter). Only those finished in time count, as autocannon counts only the
- * answers of its run: counting the ones still running at the deadline put P 2-3% ahead.
+ * `operation` `concurrency` at a time for `seconds`: how many finished a second, and the CPU each
+ * took (cpuMeter). Only those finished in time count, as autocannon counts only the answers of
+ * its run: counting the ones still running at the deadline put P 2-3% ahead.
  */
 async function closedLoop(
   concurrency: number,
   seconds: number,
   operation: (turn: number) => Promise<unknown>,
-  cpu = false,
-): Promise<{ perSecond: number; cpu?: CpuPerAnswer }> {
+): Promise<{ perSecond: number; cpu: CpuPerAnswer }> {
   let done = 0;
   let turn = 0;
-  const meter = cpu ? cpuMeter(null, seconds, () => done) : undefined;
+  const cpu = cpuMeter(null, seconds, () => done);
   const until = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -290,7 +291,7 @@ async function closedLoop(
       }
     }),
   );
-  return { perSecond: done / seconds, ...(meter ? { cpu: await meter } : {}) };
+  return { perSecond: done / seconds, cpu: await cpu };
 }
 
 /** P: argon2 verifies, as many at once as the threadpool has threads, for `seconds`. */
@@ -299,13 +300,10 @@ async function argon2Loop(
   seconds = SECONDS,
 ): Promise<{ perSecond: number; singleMs: number; cpu: CpuPerAnswer }> {
   const singleMs = await oneHash(hash);
-  const { perSecond, cpu } = await closedLoop(
-    THREADPOOL,
-    seconds,
-    () => argon2.verify(hash, PASSWORD),
-    true,
+  const { perSecond, cpu } = await closedLoop(THREADPOOL, seconds, () =>
+    argon2.verify(hash, PASSWORD),
   );
-  return { perSecond, singleMs, cpu: cpu! };
+  return { perSecond, singleMs, cpu };
 }
 
 /** D: `operation` 50 at a time for `seconds`, over the ids in turn: operations per second. */
@@ -344,13 +342,11 @@ async function paired(
 
 async function main(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'account-api-bench-'));
-  // BENCH_DATABASE=postgres://... runs the same bench on PostgreSQL (a schema of its own).
-  const postgres = process.env.BENCH_DATABASE?.trim() || null;
-  const store: BenchStore = postgres
-    ? await postgresqlStore(postgres)
+  const store: BenchStore = POSTGRES
+    ? await postgresqlStore(POSTGRES)
     : await sqliteStore(join(folder, 'bench.sqlite'));
   const stores = [store];
-  const output = postgres ? 'BENCHMARKS-postgresql.md' : 'BENCHMARKS.md';
+  const output = POSTGRES ? 'BENCHMARKS-postgresql.md' : 'BENCHMARKS.md';
   const secret = randomBytes(32).toString('base64url');
   const children: ChildProcess[] = [];
   try {
@@ -508,7 +504,7 @@ async function main(): Promise<void> {
     const hashBound = (name: string) => name === 'login' || name === 'register';
     /**
      * The CPU per answer of each round of the hash-bound pairs, and P's per hash (under 'P'): what
-     * bounds login / P and register / P on this machine (the rows "CPU bound").
+     * takes login / P and register / P apart (cpuBudget, the rows "by CPU time").
      */
     const cpuRounds = new Map<string, CpuPerAnswer[]>();
     const keepCpu = (name: string, cpu: CpuPerAnswer | undefined) => {
@@ -691,7 +687,7 @@ async function main(): Promise<void> {
       ];
       const cpu = perHash / (server + database + client);
       const cores = busy / hashBusy;
-      const inDatabase = postgres ? ` + ${database.toFixed(1)} ms in PostgreSQL` : '';
+      const inDatabase = POSTGRES ? ` + ${database.toFixed(1)} ms in PostgreSQL` : '';
       return {
         figure: `${cpu.toFixed(2)} × ${cores.toFixed(2)} = ${(cpu * cores).toFixed(2)}`,
         detail: `P ${perHash.toFixed(1)} ms per hash, ${hashBusy.toFixed(2)} cores busy; ${name} ${server.toFixed(1)} ms in the server (${eventLoop.toFixed(1)} of it on its event loop)${inDatabase} + ${client.toFixed(2)} ms in the load generator, ${busy.toFixed(2)} cores busy`,
@@ -707,8 +703,8 @@ async function main(): Promise<void> {
     // Scale: a second server on a database of 100,000 users, each operation measured on it and on
     // the first (1,000 users) in turn, round after round, like the ratios above.
     section(`100,000 users against 1,000: ${ROUNDS} rounds of each in turn`);
-    const bigStore = postgres
-      ? await postgresqlStore(postgres)
+    const bigStore = POSTGRES
+      ? await postgresqlStore(POSTGRES)
       : await sqliteStore(join(folder, 'bench-100k.sqlite'));
     stores.push(bigStore);
     const big = await startServer(bigStore);
@@ -834,7 +830,7 @@ async function main(): Promise<void> {
     writeFileSync(
       join(ROOT, output),
       `# Benchmarks\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.\n\nMachine: ${machine}.\n` +
-        `The server runs built, in production mode, on ${postgres ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with every rate limit raised out of reach (counted, never hit); autocannon runs in the bench process and the paced load (the 70% figures) in a process of its own, on the same machine, so they share its cores with the server. The two sides of each ratio are measured in turn, round after round, and the median round is reported: the machine's speed drifts within minutes, so a ratio of runs minutes apart would measure the drift.\n\n${table}\n\n## Every run\n\n${raw}\n` +
+        `The server runs built, in production mode, on ${POSTGRES ? 'PostgreSQL (local, the same machine)' : 'SQLite'}, with every rate limit raised out of reach (counted, never hit); autocannon runs in the bench process and the paced load (the 70% figures) in a process of its own, on the same machine, so they share its cores with the server. The two sides of each ratio are measured in turn, round after round, and the median round is reported: the machine's speed drifts within minutes, so a ratio of runs minutes apart would measure the drift.\n\n${table}\n\n## Every run\n\n${raw}\n` +
         (failures.length
           ? `\nRuns with failed answers: ${failures.map(([n, f]) => `${n} (${f.failed})`).join(', ')}\n`
           : ''),

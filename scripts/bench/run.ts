@@ -112,6 +112,15 @@ function databaseCpuMs(): number {
   return total;
 }
 
+/**
+ * Time in ms that this machine's cores have stood idle, summed over the cores: the idle and
+ * iowait columns of /proc/stat's first line (in USER_HZ ticks, as cpuMs).
+ */
+function idleMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  return (Number(fields[4]) + Number(fields[5])) * 10;
+}
+
 /** CPU ms per answer (or per hash, for P). */
 interface CpuPerAnswer {
   /** The server process, all its threads (0 where no server takes part: P). */
@@ -124,6 +133,11 @@ interface CpuPerAnswer {
   client: number;
   /** How many cores these kept busy meanwhile (their CPU time over the time passed). */
   busy: number;
+  /**
+   * How many cores stood idle meanwhile (idleMs over the time passed): of the cores not `busy`,
+   * those the other processes did not take either.
+   */
+  idle: number;
 }
 
 /**
@@ -142,6 +156,7 @@ function cpuMeter(
     eventLoop: pid === null ? 0 : cpuMs(pid, pid),
     database: pid === null ? 0 : databaseCpuMs(),
     client: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
+    idle: idleMs(),
     at: performance.now(),
   });
   return new Promise((measured) => {
@@ -161,6 +176,7 @@ function cpuMeter(
           database: database / answers,
           client: client / answers,
           busy: (server + database + client) / (last.at - first.at),
+          idle: (last.idle - first.idle) / (last.at - first.at),
         });
       }, seconds * 500);
     }, seconds * 250);
@@ -671,26 +687,32 @@ async function main(): Promise<void> {
      * operation's CPU per answer: the server's, PostgreSQL's, and the load generator's, which P
      * does not pay) × (the cores the operation kept busy / those P kept busy). The first factor
      * is the cost of what a login or registration does besides its hash; the second, time the
-     * cores stood idle or were taken by the machine's other tenants. Medians of the rounds.
+     * cores stood idle or were taken by the machine's other tenants. Each side's idle cores are
+     * shown too, to tell the two apart. Medians of the rounds.
      */
     const cpuBudget = (name: string) => {
       const rounds = cpuRounds.get(name) ?? [];
       const hashes = cpuRounds.get('P') ?? [];
       const of = (part: keyof CpuPerAnswer, list = rounds) => median(list.map((cpu) => cpu[part]));
-      const [perHash, hashBusy] = [of('client', hashes), of('busy', hashes)];
-      const [server, eventLoop, database, client, busy] = [
+      const [perHash, hashBusy, hashIdle] = [
+        of('client', hashes),
+        of('busy', hashes),
+        of('idle', hashes),
+      ];
+      const [server, eventLoop, database, client, busy, idle] = [
         of('server'),
         of('eventLoop'),
         of('database'),
         of('client'),
         of('busy'),
+        of('idle'),
       ];
       const cpu = perHash / (server + database + client);
       const cores = busy / hashBusy;
       const inDatabase = POSTGRES ? ` + ${database.toFixed(1)} ms in PostgreSQL` : '';
       return {
         figure: `${cpu.toFixed(2)} × ${cores.toFixed(2)} = ${(cpu * cores).toFixed(2)}`,
-        detail: `P ${perHash.toFixed(1)} ms per hash, ${hashBusy.toFixed(2)} cores busy; ${name} ${server.toFixed(1)} ms in the server (${eventLoop.toFixed(1)} of it on its event loop)${inDatabase} + ${client.toFixed(2)} ms in the load generator, ${busy.toFixed(2)} cores busy`,
+        detail: `P ${perHash.toFixed(1)} ms per hash, ${hashBusy.toFixed(2)} cores busy, ${hashIdle.toFixed(2)} idle; ${name} ${server.toFixed(1)} ms in the server (${eventLoop.toFixed(1)} of it on its event loop)${inDatabase} + ${client.toFixed(2)} ms in the load generator, ${busy.toFixed(2)} cores busy, ${idle.toFixed(2)} idle`,
       };
     };
     const budgets = { login: cpuBudget('login'), register: cpuBudget('register') };

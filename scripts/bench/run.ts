@@ -165,6 +165,7 @@ function cpuMeter(
       setTimeout(() => {
         const last = snapshot();
         const answers = Math.max(1, last.answers - first.answers);
+        const elapsed = last.at - first.at;
         const [server, database, client] = [
           last.server - first.server,
           last.database - first.database,
@@ -175,8 +176,8 @@ function cpuMeter(
           eventLoop: (last.eventLoop - first.eventLoop) / answers,
           database: database / answers,
           client: client / answers,
-          busy: (server + database + client) / (last.at - first.at),
-          idle: (last.idle - first.idle) / (last.at - first.at),
+          busy: (server + database + client) / elapsed,
+          idle: (last.idle - first.idle) / elapsed,
         });
       }, seconds * 500);
     }, seconds * 250);

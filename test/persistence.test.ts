@@ -168,7 +168,7 @@ describe('1007 ACCOUNT_GENERATION_ERROR', () => {
   });
 
   it('a registration whose first session cannot be stored leaves no account and sends no mail', async () => {
-    // On the suite's database: one statement on PostgreSQL, one transaction on SQLite.
+    // On the suite's database: one statement in either dialect.
     const server = await startServer();
     const connection = server.app.orm.em.getConnection();
     const refuse = ON_POSTGRESQL

@@ -15,6 +15,11 @@ export interface PreparedStatement {
   readonly sqlite: string;
   /** With `$1`, `$2`, … placeholders. */
   readonly postgresql: string;
+  /**
+   * SQLite SQL a connection runs once before it first prepares `sqlite`; it may make only
+   * temporary objects (see StatementCache).
+   */
+  readonly sqliteSetup?: string;
 }
 
 /** A statement whose SQL is the same in both dialects but for the placeholders (written as `?`). */
@@ -45,17 +50,33 @@ function insertSql(table: string, columns: readonly string[]): string {
 }
 
 /**
- * The one statement that inserts the rows. For several, PostgreSQL's: each row's INSERT but the
- * last as a data-modifying WITH clause; they run in one snapshot and check foreign keys at the end
- * of the statement, so a row may refer to another of the same statement. SQLite has no such
- * clauses (insertRows makes it a transaction), so its text is only a single row's.
+ * The one statement that inserts the rows, so that they exist together or not at all: a statement
+ * is atomic, and one statement is one trip to the database. For several rows, PostgreSQL's is each
+ * row's INSERT but the last as a data-modifying WITH clause; they run in one snapshot and check
+ * foreign keys at the end of the statement, so a row may refer to another of the same statement.
+ * SQLite has no such clauses: there the statement inserts one row into a temporary view (`name`,
+ * one column per value) whose INSTEAD OF trigger inserts each row in the order given, and a
+ * constraint that fails in the trigger undoes the whole statement. The view and trigger are made
+ * from the same tables and columns as the PostgreSQL text, once per connection.
  */
 function rowsStatement(name: string, rows: readonly RowInsert[]): PreparedStatement {
   const inserts = rows.map((row) => insertSql(row.table, row.columns));
   const last = inserts.pop()!;
   if (inserts.length === 0) return portableStatement(name, last);
   const withs = inserts.map((insert, at) => `r${at} as (${insert})`).join(', ');
-  return { ...portableStatement(name, `with ${withs} ${last}`), sqlite: '' };
+  let n = 0;
+  const triggered = rows.map(
+    (row) =>
+      `insert into ${row.table} (${row.columns.join(', ')}) values (${row.columns.map(() => `new.c${n++}`).join(', ')});`,
+  );
+  const view = Array.from({ length: n }, (_, at) => `c${at}`);
+  return {
+    ...portableStatement(name, `with ${withs} ${last}`),
+    sqlite: `insert into temp.${name} (${view.join(', ')}) values (${view.map(() => '?').join(', ')})`,
+    sqliteSetup:
+      `create temp view if not exists ${name} as select ${view.map((column) => `null as ${column}`).join(', ')}; ` +
+      `create temp trigger if not exists ${name}_rows instead of insert on ${name} begin ${triggered.join(' ')} end;`,
+  };
 }
 
 interface PostgresClient {
@@ -118,38 +139,13 @@ export class PreparedStatements {
 
   /**
    * Inserts rows, of several tables, that exist together or not at all (a new user with their
-   * first session): one statement on PostgreSQL; on SQLite, one transaction in the writers' turn,
-   * the rows in the order given. A failure comes as write()'s do.
+   * first session), in one statement (rowsStatement), the rows in the order given. A failure comes
+   * as write()'s do.
    */
   async insertRows(rows: readonly RowInsert[]): Promise<void> {
-    if (rows.length === 1 || this.dialect === 'postgresql') {
-      await this.write(
-        this.insertOf(rows),
-        rows.flatMap((row) => row.values),
-      );
-      return;
-    }
-    await this.converted(() =>
-      (this.driver.getConnection('write') as SingleWriterConnection).inWriteTurn(async () => {
-        const connection = (await this.client.acquireConnection()) as Database;
-        const kept = statementsOf(connection);
-        try {
-          await kept.all('begin', []);
-          try {
-            for (const row of rows) {
-              await kept.all(this.insertOf([row]).sqlite, this.bound(row.values));
-            }
-            await kept.all('commit', []);
-          } catch (error) {
-            // An I/O error may have rolled back already; then this one fails, and the first
-            // error is the one to report.
-            await kept.all('rollback', []).catch(() => undefined);
-            throw error;
-          }
-        } finally {
-          await this.client.releaseConnection(connection);
-        }
-      }),
+    await this.write(
+      this.insertOf(rows),
+      rows.flatMap((row) => row.values),
     );
   }
 
@@ -165,7 +161,11 @@ export class PreparedStatements {
     const connection: unknown = await this.client.acquireConnection();
     try {
       if (this.dialect === 'sqlite') {
-        return await statementsOf(connection as Database).all<Row>(read.sqlite, this.bound(params));
+        return await statementsOf(connection as Database).all<Row>(
+          read.sqlite,
+          this.bound(params),
+          read.sqliteSetup,
+        );
       }
       const result = await (connection as PostgresClient).query({
         name: read.name,

@@ -6,14 +6,18 @@ import { type Database, type Statement } from 'sqlite3';
  * prepares, runs and finalizes: three trips through the threadpool per query. A kept statement
  * is prepared once; each query after that is one bind-and-step trip. `all` steps the statement to
  * its end, so it never holds a read transaction open between queries.
+ *
+ * A statement may come with `setup`: SQL the connection runs once, before preparing it (the
+ * temporary view and trigger a statement inserts through, say). It makes nothing but temporary
+ * objects, which live and die with the connection, as its prepared statements do.
  */
 export class StatementCache {
   private readonly kept = new Map<string, Promise<Statement>>();
 
   constructor(private readonly db: Database) {}
 
-  async all<Row>(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    const statement = await this.statement(sql);
+  async all<Row>(sql: string, params: readonly unknown[], setup?: string): Promise<Row[]> {
+    const statement = await this.statement(sql, setup);
     return new Promise((resolve, reject) =>
       statement.all(params, (error: Error | null, rows: Row[]) =>
         error ? reject(error) : resolve(rows),
@@ -28,15 +32,22 @@ export class StatementCache {
     await Promise.all(statements.map((statement) => statement.then(finalize, () => undefined)));
   }
 
-  private statement(sql: string): Promise<Statement> {
+  private statement(sql: string, setup: string | undefined): Promise<Statement> {
     const known = this.kept.get(sql);
     if (known) return known;
-    const prepared = new Promise<Statement>((resolve, reject) => {
-      const statement = this.db.prepare(sql, (error: Error | null) =>
-        error ? reject(error) : resolve(statement),
-      );
-    });
-    // A statement that does not compile is not kept: the next attempt reports its own error.
+    const prepare = () =>
+      new Promise<Statement>((resolve, reject) => {
+        const statement = this.db.prepare(sql, (error: Error | null) =>
+          error ? reject(error) : resolve(statement),
+        );
+      });
+    const prepared = setup
+      ? new Promise<void>((done, fail) =>
+          this.db.exec(setup, (error: Error | null) => (error ? fail(error) : done())),
+        ).then(prepare)
+      : prepare();
+    // A statement that does not compile (or whose setup fails) is not kept: the next attempt
+    // reports its own error.
     prepared.catch(() => this.kept.get(sql) === prepared && this.kept.delete(sql));
     this.kept.set(sql, prepared);
     return prepared;

@@ -234,8 +234,8 @@ export class UserStore {
   /**
    * Inserts a user, and with them `alongside`: rows that refer to the user (a session, a
    * verification token) and are stored with the user or not at all, in one prepared statement
-   * (see PreparedStatements.insertRows). A unique value taken (account number,
-   * email) throws UniqueConstraintViolationException, as MikroORM's own writes do.
+   * (see PreparedStatements.insertRows). A unique value taken (account number, email) throws
+   * UniqueConstraintViolationException, as MikroORM's own writes do.
    */
   async insert(user: NewUserRow, alongside: readonly RowInsert[] = []): Promise<User> {
     const values = [

@@ -45,8 +45,9 @@ export function insertStatement(
   return portableStatement(name, insertSql(table, columns) + tail);
 }
 
-function insertSql(table: string, columns: readonly string[]): string {
-  return `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+/** An INSERT of one row; each value is `value()`'s text, a `?` placeholder unless told. */
+function insertSql(table: string, columns: readonly string[], value = () => '?'): string {
+  return `insert into ${table} (${columns.join(', ')}) values (${columns.map(value).join(', ')})`;
 }
 
 /**
@@ -65,17 +66,16 @@ function rowsStatement(name: string, rows: readonly RowInsert[]): PreparedStatem
   if (inserts.length === 0) return portableStatement(name, last);
   const withs = inserts.map((insert, at) => `r${at} as (${insert})`).join(', ');
   let n = 0;
-  const triggered = rows.map(
-    (row) =>
-      `insert into ${row.table} (${row.columns.join(', ')}) values (${row.columns.map(() => `new.c${n++}`).join(', ')});`,
-  );
+  const triggered = rows.map((row) => `${insertSql(row.table, row.columns, () => `new.c${n++}`)};`);
   const view = Array.from({ length: n }, (_, at) => `c${at}`);
+  const nulls = view.map((column) => `null as ${column}`).join(', ');
   return {
     ...portableStatement(name, `with ${withs} ${last}`),
-    sqlite: `insert into temp.${name} (${view.join(', ')}) values (${view.map(() => '?').join(', ')})`,
+    sqlite: insertSql(`temp.${name}`, view),
     sqliteSetup:
-      `create temp view if not exists ${name} as select ${view.map((column) => `null as ${column}`).join(', ')}; ` +
-      `create temp trigger if not exists ${name}_rows instead of insert on ${name} begin ${triggered.join(' ')} end;`,
+      `create temp view if not exists ${name} as select ${nulls}; ` +
+      `create temp trigger if not exists ${name}_rows instead of insert on ${name} ` +
+      `begin ${triggered.join(' ')} end;`,
   };
 }
 

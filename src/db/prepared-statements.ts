@@ -87,9 +87,10 @@ interface PostgresClient {
 }
 
 /**
- * A pg query in its callback form. With its promise form (no callback) V8 promoted each answer's
- * rows to the old generation: a loop of these reads promoted 4.2 KB a query against 84 bytes with
- * a callback (wrapped in a promise of our own), and the server answering `me` on PostgreSQL filled
+ * A pg query in its callback form. Its promise form (no callback) sets the query's callback after
+ * making the query, and with that V8 came to allocate what each answer makes straight in the old
+ * generation (allocation-site pretenuring): a loop of these reads promoted 4.2 KB a query against
+ * 84 bytes with the callback given up front, and the server answering `me` on PostgreSQL filled
  * its old generation nine times faster, a mark-compact every few seconds (docs/speed.md).
  */
 function queried(

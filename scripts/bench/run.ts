@@ -534,11 +534,19 @@ async function main(): Promise<void> {
       return perSecond;
     };
     /**
-     * An operation for PAIR_SECONDS at `connections`: its side of a pair, or a fresh peak. With
-     * `cpu`, the CPU its answers take is kept (keepCpu).
+     * An operation for PAIR_SECONDS at `connections`: its side of a pair, or a fresh peak. `on`
+     * names another server (the 100,000-user one); with `cpu`, the CPU its answers take is kept
+     * (keepCpu).
      */
     const opRate =
-      (name: string, connections: number, on = { url, operations }, cpu = false) =>
+      (
+        name: string,
+        connections: number,
+        {
+          on = { url, operations },
+          cpu = false,
+        }: { on?: { url: string; operations: typeof operations }; cpu?: boolean } = {},
+      ) =>
       async () => {
         const figure = await load({
           url: on.url,
@@ -671,9 +679,9 @@ async function main(): Promise<void> {
         opRate('updateProfile', bestConnections('updateProfile')),
         () => loop((id) => store.update(id), ids, PAIR_SECONDS),
       ),
-      'login / P': await paired(opRate('login', bestConnections('login'), undefined, true), pRate),
+      'login / P': await paired(opRate('login', bestConnections('login'), { cpu: true }), pRate),
       'register / P': await paired(
-        opRate('register', bestConnections('register'), undefined, true),
+        opRate('register', bestConnections('register'), { cpu: true }),
         pRate,
       ),
     };
@@ -741,10 +749,10 @@ async function main(): Promise<void> {
     // without an untimed run of each first, the first pair measures V8 warming up, not the
     // database's size (me on 100,000 users against 1,000 read 0.58 in the first of eight rounds,
     // then 1.01-1.38).
-    for (const name of Object.keys(operations)) await opRate(name, 50, onBig)();
+    for (const name of Object.keys(operations)) await opRate(name, 50, { on: onBig })();
     const scale: Record<string, Paired> = {};
     for (const name of Object.keys(operations)) {
-      scale[name] = await paired(opRate(name, 50, onBig), opRate(name, 50));
+      scale[name] = await paired(opRate(name, 50, { on: onBig }), opRate(name, 50));
       process.stdout.write(
         `  ${name.padEnd(28)} ${scale[name].ratio.toFixed(2)}  (${scale[name].subject.toFixed(0)} / ${scale[name].baseline.toFixed(0)} per s)\n`,
       );

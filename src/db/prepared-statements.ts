@@ -97,8 +97,8 @@ function queried(
   connection: PostgresClient,
   statement: PreparedStatement,
   params: readonly unknown[],
-) {
-  return new Promise<unknown[]>((resolve, reject) =>
+): Promise<unknown[]> {
+  return new Promise((resolve, reject) =>
     connection.query(
       { name: statement.name, text: statement.postgresql, values: params },
       (error, result) => (error ? reject(error) : resolve(result.rows)),

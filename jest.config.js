@@ -11,4 +11,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // Every test file loads the whole server anew; a worker that ran a dozen of them held a heap of
+  // 650 MB and took longer than Jest's half second to exit, so it was killed ("A worker process
+  // has failed to exit gracefully"). Past this, a worker is replaced between files.
+  workerIdleMemoryLimit: '512MB',
 };

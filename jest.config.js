@@ -11,8 +11,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   testTimeout: 60000,
   maxWorkers: 2,
-  // Every test file loads the whole server anew; a worker that ran a dozen of them held a heap of
-  // 650 MB and took longer than Jest's half second to exit, so it was killed ("A worker process
-  // has failed to exit gracefully"). Past this, a worker is replaced between files.
-  workerIdleMemoryLimit: '512MB',
+  // A worker's exit takes 1.1-1.3 s after its last file (from its exit event, with no handle left
+  // open, to its end): longer than Jest's default half second, after which Jest kills it and
+  // prints "A worker process has failed to exit gracefully".
+  workerGracefulExitTimeout: 5000,
 };

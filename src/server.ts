@@ -11,11 +11,10 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { type MikroORM } from '@mikro-orm/core';
-import { type SqlEntityManager } from '@mikro-orm/postgresql';
 import Redis from 'ioredis';
 import { type GraphQLFormattedError } from 'graphql';
 import { KnownOperationTypeRule, QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
-import { clientAddress, type CounterStore, RateLimits } from './abuse/rate-limits';
+import { clientAddress, type CounterStore, RateLimits, sweepTallies } from './abuse/rate-limits';
 import { AccountService } from './accounts/account.service';
 import { ensureAdmin } from './accounts/admin';
 import { PasswordHasher } from './accounts/passwords';
@@ -115,13 +114,15 @@ function refuse(
 }
 
 /** Rate-limit counters: Redis if given, else the shared PostgreSQL, else this process's memory. */
-function counterStore(config: Config, orm: MikroORM, redis: Redis | null): CounterStore {
+function counterStore(
+  config: Config,
+  statements: PreparedStatements,
+  redis: Redis | null,
+): CounterStore {
   const { database } = config;
   const schema = database.dialect === 'postgresql' ? database.schema : null;
   if (redis) return { kind: 'redis', client: redis, prefix: `account-api:${schema ?? 'public'}` };
-  if (database.dialect === 'postgresql') {
-    return { kind: 'postgresql', knex: (orm.em as SqlEntityManager).getKnex(), schema };
-  }
+  if (database.dialect === 'postgresql') return { kind: 'postgresql', statements };
   return { kind: 'memory' };
 }
 
@@ -134,11 +135,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   redis?.on('error', (error: unknown) =>
     logger.warn({ err: safeError(error) }, 'redis: connection error'),
   );
-  const limits = new RateLimits(config.rateLimits, counterStore(config, orm, redis));
+  const statements = new PreparedStatements(orm);
+  const counters = counterStore(config, statements, redis);
+  const limits = new RateLimits(config.rateLimits, counters);
   if (!config.rateLimits.enabled) {
     logger.warn('RATE_LIMIT=off: password guessing and registration are not rate limited');
   }
-  const statements = new PreparedStatements(orm);
   const sessions = new Sessions(
     new RefreshTokenChain(config.jwt.secret),
     config.sessions,
@@ -157,7 +159,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
   const sweeper = startSweeping(
     orm,
-    { sessions: (em) => sessions.sweep(em), 'email tokens': (em) => emailTokens.sweep(em) },
+    {
+      sessions: (em) => sessions.sweep(em),
+      'email tokens': (em) => emailTokens.sweep(em),
+      ...(counters.kind === 'postgresql' ? { 'rate limits': sweepTallies } : {}),
+    },
     logger,
   );
 

@@ -1,4 +1,7 @@
+import { Pool } from 'pg';
+import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { loadConfig } from '../src/config';
+import { LoginDocument } from './generated/graphql';
 import { registerUser } from './support/accounts';
 import { scratchDatabase, scratchFolder, startServer, type TestServer } from './support/server';
 
@@ -56,6 +59,83 @@ describe('DATABASE_URL=postgres://...', () => {
       server.app.orm.em.getConnection().execute('select pg_sleep(5)'),
     ).rejects.toMatchObject({ code: '57014' }); // query_canceled
     expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  /** The schema a server of onPostgres() runs in. */
+  function schemaOf(server: TestServer): string {
+    const { database } = server.config;
+    if (database.dialect !== 'postgresql' || !database.schema) throw new Error('not on a schema');
+    return database.schema;
+  }
+
+  /** A pool on the database, as another program would reach it; ended after `work`. */
+  async function withPool<T>(work: (pool: Pool) => Promise<T>): Promise<T> {
+    const pool = new Pool({ connectionString: POSTGRES, max: 1 });
+    try {
+      return await work(pool);
+    } finally {
+      await pool.end();
+    }
+  }
+
+  it('counts kept by the earlier build (rate-limiter-flexible’s store) and by this one are the same counts', async () => {
+    const server = await onPostgres({ RATE_LIMIT: 'on', RATE_LIMIT_LOGIN_ACCOUNT: '3/15m' });
+    const user = await registerUser(server);
+    const login = (password: string) =>
+      server.request(LoginDocument, { input: { account: user.account, password } });
+    await withPool(async (pool) => {
+      const earlier = new RateLimiterPostgres({
+        storeClient: pool,
+        schemaName: schemaOf(server),
+        tableName: 'rate_limits',
+        tableCreated: true,
+        keyPrefix: 'login-account',
+        points: 3,
+        duration: 15 * 60,
+      });
+      const key = `user:${user.id}`;
+      // Two wrong passwords here are two in the earlier build's eyes...
+      for (const _ of [1, 2]) {
+        expect((await login('not the password')).body.data?.login?.__typename).toBe(
+          'WrongPassword',
+        );
+      }
+      expect((await earlier.get(key))?.consumedPoints).toBe(2);
+      // ...and its third reaches the limit here: even the right password waits.
+      await earlier.consume(key, 1);
+      const { body } = await login(user.password);
+      expect(body.data?.login).toMatchObject({ __typename: 'TooManyRequests', infocode: 1020 });
+      const retryAfter = (body.data?.login as { retryAfter: number }).retryAfter;
+      expect(retryAfter).toBeGreaterThan(15 * 60 - 60);
+      expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    });
+  });
+
+  it('counts whose window has ended are swept at start-up; the others stay', async () => {
+    const server = await onPostgres({ RATE_LIMIT: 'on' });
+    const now = Date.now();
+    const schema = schemaOf(server);
+    await withPool((pool) =>
+      pool.query(
+        `insert into "${schema}".rate_limits (key, points, expire) values ($1, 5, $2), ($3, 5, $4)`,
+        ['login-address:192.0.2.1', now - 1000, 'login-address:192.0.2.2', now + 60_000],
+      ),
+    );
+    // A second instance on the same schema: its start-up sweeps.
+    const url = new URL(POSTGRES);
+    url.searchParams.set('schema', schema);
+    const again = await startServer({ DATABASE_URL: url.toString(), RATE_LIMIT: 'on' });
+    // Closed before the first, which drops the schema.
+    started.unshift({ server: again, drop: () => Promise.resolve() });
+    const deadline = Date.now() + 5000;
+    const swept = () => again.logs.find((line) => line.what === 'rate limits');
+    while (!swept() && Date.now() < deadline) await new Promise((wait) => setTimeout(wait, 50));
+    expect(swept()).toMatchObject({ msg: 'expired rows swept', removed: 1 });
+    const keys = await withPool(
+      async (pool) =>
+        (await pool.query<{ key: string }>(`select key from "${schema}".rate_limits`)).rows,
+    );
+    expect(keys).toEqual([{ key: 'login-address:192.0.2.2' }]);
   });
 
   it('a schema that is not a plain identifier, or a bad timeout, stops start-up with one line', () => {

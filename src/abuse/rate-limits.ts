@@ -1,14 +1,15 @@
 import { isIPv6 } from 'node:net';
-import { type Knex } from '@mikro-orm/postgresql';
+import { type EntityManager } from '@mikro-orm/core';
+import { type SqlEntityManager } from '@mikro-orm/knex';
 import type Redis from 'ioredis';
 import {
   RateLimiterMemory,
-  RateLimiterPostgres,
   RateLimiterRedis,
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import { type RateLimits as RateLimitSettings, type RateWindow } from '../config';
+import { portableStatement, type PreparedStatements } from '../db/prepared-statements';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
 /** A verdict, and how many events the key has counted in its current window. */
@@ -18,46 +19,162 @@ const ALLOWED: Verdict = Object.freeze({ allowed: true });
 /** A key never counted (or no limit at all): allowed, nothing counted. */
 const UNCOUNTED: Standing = Object.freeze({ allowed: true, counted: 0 });
 
-const blocked = (result: RateLimiterRes): Verdict => ({
+/** A key's count in its current window, and the milliseconds left of that window. */
+interface Tally {
+  counted: number;
+  msLeft: number;
+}
+
+/** Where a Counter keeps its tallies, each key under the counter's own prefix. */
+interface Tallies {
+  /** The key's tally, or null when it has none in a current window. */
+  get(key: string): Promise<Tally | null>;
+  /** Counts one more for the key (in a new window if its last one ended): the tally after. */
+  add(key: string): Promise<Tally>;
+  remove(key: string): Promise<void>;
+}
+
+const blocked = (tally: Tally): Verdict => ({
   allowed: false,
-  retryAfter: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+  retryAfter: Math.max(1, Math.ceil(tally.msLeft / 1000)),
 });
 
 /**
- * COUNT events per WINDOW for each key. The store is rate-limiter-flexible's: memory for one
- * instance; the same interface takes its PostgreSQL or Redis stores for several.
+ * COUNT events per WINDOW for each key, in memory for one instance, or in PostgreSQL or Redis
+ * shared by several.
  */
 export class Counter {
   constructor(
-    private readonly limiter: RateLimiterAbstract | null,
+    private readonly tallies: Tallies | null,
     private readonly count: number,
   ) {}
 
   /** Whether the key is already at its limit, counting nothing. */
   async check(key: string): Promise<Standing> {
-    if (!this.limiter) return UNCOUNTED;
-    const result = await this.limiter.get(key);
-    if (!result) return UNCOUNTED;
-    const counted = result.consumedPoints;
-    return { ...(counted >= this.count ? blocked(result) : ALLOWED), counted };
+    const tally = await this.tallies?.get(key);
+    if (!tally) return UNCOUNTED;
+    const { counted } = tally;
+    return { ...(counted >= this.count ? blocked(tally) : ALLOWED), counted };
   }
 
   /** Counts one event; refused when it goes over the limit. */
   async hit(key: string): Promise<Verdict> {
-    if (!this.limiter) return ALLOWED;
+    if (!this.tallies) return ALLOWED;
+    const tally = await this.tallies.add(key);
+    return tally.counted > this.count ? blocked(tally) : ALLOWED;
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.tallies?.remove(key);
+  }
+}
+
+/** rate-limiter-flexible's stores (memory, Redis) as Tallies. */
+class LimiterTallies implements Tallies {
+  constructor(private readonly limiter: RateLimiterAbstract) {}
+
+  async get(key: string): Promise<Tally | null> {
+    const result = await this.limiter.get(key);
+    return result && tallyOf(result);
+  }
+
+  async add(key: string): Promise<Tally> {
     try {
-      await this.limiter.consume(key, 1);
-      return ALLOWED;
+      return tallyOf(await this.limiter.consume(key, 1));
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) return blocked(rejection);
+      // Over its points the limiter rejects, with the count it kept.
+      if (rejection instanceof RateLimiterRes) return tallyOf(rejection);
       throw rejection;
     }
   }
 
-  async reset(key: string): Promise<void> {
-    await this.limiter?.delete(key);
+  async remove(key: string): Promise<void> {
+    await this.limiter.delete(key);
   }
 }
+
+const tallyOf = (result: RateLimiterRes): Tally => ({
+  counted: result.consumedPoints,
+  msLeft: result.msBeforeNext,
+});
+
+/**
+ * The `rate_limits` table (key, points, expire in epoch ms) that every instance on the database
+ * shares. Its layout and keys (`prefix:key`) are rate-limiter-flexible's, whose PostgreSQL store
+ * kept them before, so instances of either version count together during an upgrade. Its
+ * statements are PreparedStatements: prepared once per connection, run with pg's callback form,
+ * no knex around them (rate-limiter-flexible's store ran each through knex with pg's promise
+ * form: docs/speed.md).
+ */
+const TALLY = {
+  add: portableStatement(
+    'rate_limit_add',
+    'insert into rate_limits (key, points, expire) values (?, 1, ?) on conflict (key) do update ' +
+      'set points = case when rate_limits.expire <= ? then 1 else rate_limits.points + 1 end, ' +
+      'expire = case when rate_limits.expire <= ? then excluded.expire else rate_limits.expire end ' +
+      'returning points, expire',
+  ),
+  get: portableStatement(
+    'rate_limit_get',
+    'select points, expire from rate_limits where key = ? and expire > ?',
+  ),
+  remove: portableStatement('rate_limit_remove', 'delete from rate_limits where key = ?'),
+};
+
+/** A tally's row; pg gives `bigint` columns as text. */
+interface TallyRow {
+  points: number;
+  expire: string;
+}
+
+class PostgresTallies implements Tallies {
+  constructor(
+    private readonly statements: PreparedStatements,
+    private readonly prefix: string,
+    private readonly windowMs: number,
+  ) {}
+
+  async get(key: string): Promise<Tally | null> {
+    const now = Date.now();
+    const row = await this.statements.first<TallyRow>(TALLY.get, [`${this.prefix}:${key}`, now]);
+    return row ? rowTally(row, now) : null;
+  }
+
+  async add(key: string): Promise<Tally> {
+    const now = Date.now();
+    const [row] = await this.statements.write<TallyRow>(TALLY.add, [
+      `${this.prefix}:${key}`,
+      now + this.windowMs,
+      now,
+      now,
+    ]);
+    return rowTally(row!, now);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.statements.write(TALLY.remove, [`${this.prefix}:${key}`]);
+  }
+}
+
+/**
+ * Deletes the PostgreSQL tallies whose window has ended (each instance's sweep, with sessions and
+ * email tokens): a key counted again starts a new window, with or without its old row.
+ */
+export async function sweepTallies(em: EntityManager): Promise<number> {
+  const result = await (em as SqlEntityManager)
+    .getConnection()
+    .execute<{ affectedRows: number }>(
+      'delete from rate_limits where expire <= ?',
+      [Date.now()],
+      'run',
+    );
+  return result.affectedRows;
+}
+
+const rowTally = (row: TallyRow, now: number): Tally => ({
+  counted: row.points,
+  msLeft: Math.max(0, Number(row.expire) - now),
+});
 
 /**
  * Where the counters live. One instance may keep them in memory; several must share them, or
@@ -66,7 +183,7 @@ export class Counter {
  */
 export type CounterStore =
   | { kind: 'memory' }
-  | { kind: 'postgresql'; knex: Knex; schema: string | null }
+  | { kind: 'postgresql'; statements: PreparedStatements }
   | { kind: 'redis'; client: Redis; prefix: string };
 
 /** The limits of CONTRACT section 7, each a Counter. */
@@ -81,31 +198,25 @@ export class RateLimits {
   readonly mailClient: Counter;
 
   constructor(settings: RateLimitSettings, store: CounterStore = { kind: 'memory' }) {
-    const limiter = (keyPrefix: string, window: RateWindow): RateLimiterAbstract => {
+    const tallies = (keyPrefix: string, window: RateWindow): Tallies => {
       const limits = { keyPrefix, points: window.count, duration: window.seconds };
       switch (store.kind) {
         case 'memory':
-          return new RateLimiterMemory(limits);
+          return new LimiterTallies(new RateLimiterMemory(limits));
         case 'postgresql':
-          // The table comes with the migrations (creating it here would race other instances).
-          return new RateLimiterPostgres({
-            ...limits,
-            storeClient: store.knex,
-            storeType: 'knex',
-            tableName: 'rate_limits',
-            ...(store.schema ? { schemaName: store.schema } : {}),
-            tableCreated: true,
-          });
+          return new PostgresTallies(store.statements, keyPrefix, window.seconds * 1000);
         case 'redis':
-          return new RateLimiterRedis({
-            ...limits,
-            keyPrefix: `${store.prefix}:${keyPrefix}`,
-            storeClient: store.client,
-          });
+          return new LimiterTallies(
+            new RateLimiterRedis({
+              ...limits,
+              keyPrefix: `${store.prefix}:${keyPrefix}`,
+              storeClient: store.client,
+            }),
+          );
       }
     };
     const counter = (keyPrefix: string, window: RateWindow): Counter =>
-      new Counter(settings.enabled ? limiter(keyPrefix, window) : null, window.count);
+      new Counter(settings.enabled ? tallies(keyPrefix, window) : null, window.count);
     this.loginAccount = counter('login-account', settings.loginAccount);
     this.loginAddress = counter('login-address', settings.loginAddress);
     this.registerAddress = counter('register-address', settings.registerAddress);

@@ -92,7 +92,7 @@ export function postgresqlOptions(
   ].join('; ');
   return definePostgreSqlConfig({
     clientUrl: database.url,
-    // rate_limits belongs to rate-limiter-flexible (see its migration), not to an entity.
+    // rate_limits is the rate-limit counters' (src/abuse/rate-limits.ts), not an entity's.
     schemaGenerator: { skipTables: ['rate_limits'] },
     // knex reports dropped connections with console.warn; they belong in the JSON log. Its
     // messages name the connection error, never a statement.

@@ -252,7 +252,8 @@ export type Sweep = (em: EntityManager) => Promise<number>;
 
 /**
  * A background sweep: once at start-up, then every ten minutes, each instance deletes what
- * expired long enough ago (sessions, email tokens). Several instances sweeping at once do no harm.
+ * expired long enough ago (sessions, email tokens, PostgreSQL rate-limit counts whose window
+ * ended). Several instances sweeping at once do no harm.
  */
 export function startSweeping(
   orm: MikroORM,

@@ -23,6 +23,7 @@ import { ClientGone, type Context, RequestContext, UnitOfWork } from './context'
 import { openDatabase } from './db/orm';
 import { PreparedStatements } from './db/prepared-statements';
 import { UserStore } from './accounts/user.repository';
+import { LoginReads } from './accounts/login-reads';
 import { BodyTooLarge, readBody } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
@@ -151,10 +152,21 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const emailTokens = new EmailTokens(statements);
   const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
   const users = new UserStore(statements);
-  const accounts = new AccountService(passwords, tokens, sessions, limits, logger, mail, users, {
-    hideAccountExistence: config.hideAccountExistence,
-    requireEmailVerification: config.mail.requireVerification,
-  });
+  const loginReads = new LoginReads(statements, users, limits);
+  const accounts = new AccountService(
+    passwords,
+    tokens,
+    sessions,
+    limits,
+    logger,
+    mail,
+    users,
+    loginReads,
+    {
+      hideAccountExistence: config.hideAccountExistence,
+      requireEmailVerification: config.mail.requireVerification,
+    },
+  );
   const email = new EmailService(accounts, passwords, sessions, emailTokens, mail, limits, users);
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
   const sweeper = startSweeping(

@@ -20,7 +20,7 @@ const ALLOWED: Verdict = Object.freeze({ allowed: true });
 const UNCOUNTED: Standing = Object.freeze({ allowed: true, counted: 0 });
 
 /** A key's count in its current window, and the milliseconds left of that window. */
-interface Tally {
+export interface Tally {
   counted: number;
   msLeft: number;
 }
@@ -51,21 +51,37 @@ export class Counter {
 
   /** Whether the key is already at its limit, counting nothing. */
   async check(key: string): Promise<Standing> {
-    const tally = await this.tallies?.get(key);
+    return this.standing((await this.tallies?.get(key)) ?? null);
+  }
+
+  /** Counts one event; refused when it goes over the limit. */
+  async hit(key: string): Promise<Verdict> {
+    return this.tallies ? this.verdict(await this.tallies.add(key)) : ALLOWED;
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.tallies?.remove(key);
+  }
+
+  /** check()'s answer for a key whose tally was read (null: none in a current window). */
+  standing(tally: Tally | null): Standing {
     if (!tally) return UNCOUNTED;
     const { counted } = tally;
     return { ...(counted >= this.count ? blocked(tally) : ALLOWED), counted };
   }
 
-  /** Counts one event; refused when it goes over the limit. */
-  async hit(key: string): Promise<Verdict> {
-    if (!this.tallies) return ALLOWED;
-    const tally = await this.tallies.add(key);
+  /** hit()'s answer for a key whose tally after counting one is `tally`. */
+  verdict(tally: Tally): Verdict {
     return tally.counted > this.count ? blocked(tally) : ALLOWED;
   }
 
-  async reset(key: string): Promise<void> {
-    await this.tallies?.remove(key);
+  /**
+   * This counter's tallies when they are PostgreSQL's, for a statement that counts or reads them
+   * along with other work (a login's reads, src/accounts/login-reads.ts); null in memory or Redis,
+   * or with the limits off.
+   */
+  get inPostgres(): PostgresTallies | null {
+    return this.tallies instanceof PostgresTallies ? this.tallies : null;
   }
 }
 
@@ -75,15 +91,15 @@ class LimiterTallies implements Tallies {
 
   async get(key: string): Promise<Tally | null> {
     const result = await this.limiter.get(key);
-    return result && tallyOf(result);
+    return result && limiterTally(result);
   }
 
   async add(key: string): Promise<Tally> {
     try {
-      return tallyOf(await this.limiter.consume(key, 1));
+      return limiterTally(await this.limiter.consume(key, 1));
     } catch (rejection) {
       // Over its points the limiter rejects, with the count it kept.
-      if (rejection instanceof RateLimiterRes) return tallyOf(rejection);
+      if (rejection instanceof RateLimiterRes) return limiterTally(rejection);
       throw rejection;
     }
   }
@@ -93,7 +109,7 @@ class LimiterTallies implements Tallies {
   }
 }
 
-const tallyOf = (result: RateLimiterRes): Tally => ({
+const limiterTally = (result: RateLimiterRes): Tally => ({
   counted: result.consumedPoints,
   msLeft: result.msBeforeNext,
 });
@@ -105,15 +121,18 @@ const tallyOf = (result: RateLimiterRes): Tally => ({
  * statements are PreparedStatements: prepared once per connection, run with pg's callback form,
  * no knex around them (rate-limiter-flexible's store ran each through knex with pg's promise
  * form: docs/speed.md).
+ *
+ * COUNT_ONE counts one for a key, in a new window if its last one ended, and answers the tally
+ * after; its parameters are PostgresTallies.countOne's.
  */
+export const COUNT_ONE =
+  'insert into rate_limits (key, points, expire) values (?, 1, ?) on conflict (key) do update ' +
+  'set points = case when rate_limits.expire <= ? then 1 else rate_limits.points + 1 end, ' +
+  'expire = case when rate_limits.expire <= ? then excluded.expire else rate_limits.expire end ' +
+  'returning points, expire';
+
 const TALLY = {
-  add: portableStatement(
-    'rate_limit_add',
-    'insert into rate_limits (key, points, expire) values (?, 1, ?) on conflict (key) do update ' +
-      'set points = case when rate_limits.expire <= ? then 1 else rate_limits.points + 1 end, ' +
-      'expire = case when rate_limits.expire <= ? then excluded.expire else rate_limits.expire end ' +
-      'returning points, expire',
-  ),
+  add: portableStatement('rate_limit_add', COUNT_ONE),
   get: portableStatement(
     'rate_limit_get',
     'select points, expire from rate_limits where key = ? and expire > ?',
@@ -121,13 +140,7 @@ const TALLY = {
   remove: portableStatement('rate_limit_remove', 'delete from rate_limits where key = ?'),
 };
 
-/** A tally's row; pg gives `bigint` columns as text. */
-interface TallyRow {
-  points: number;
-  expire: string;
-}
-
-class PostgresTallies implements Tallies {
+export class PostgresTallies implements Tallies {
   constructor(
     private readonly statements: PreparedStatements,
     private readonly prefix: string,
@@ -136,25 +149,41 @@ class PostgresTallies implements Tallies {
 
   async get(key: string): Promise<Tally | null> {
     const now = Date.now();
-    const row = await this.statements.first<TallyRow>(TALLY.get, [`${this.prefix}:${key}`, now]);
-    return row ? rowTally(row, now) : null;
+    const row = await this.statements.first<TallyRow>(TALLY.get, [this.stored(key), now]);
+    return row ? tallyOf(row, now) : null;
   }
 
   async add(key: string): Promise<Tally> {
     const now = Date.now();
-    const [row] = await this.statements.write<TallyRow>(TALLY.add, [
-      `${this.prefix}:${key}`,
-      now + this.windowMs,
-      now,
-      now,
-    ]);
-    return rowTally(row!, now);
+    const [row] = await this.statements.write<TallyRow>(TALLY.add, this.countOne(key, now));
+    return tallyOf(row!, now);
   }
 
   async remove(key: string): Promise<void> {
-    await this.statements.write(TALLY.remove, [`${this.prefix}:${key}`]);
+    await this.statements.write(TALLY.remove, [this.stored(key)]);
+  }
+
+  /** The key as the table holds it. */
+  stored(key: string): string {
+    return `${this.prefix}:${key}`;
+  }
+
+  /** COUNT_ONE's parameters, to count one for the key at `now`. */
+  countOne(key: string, now: number): unknown[] {
+    return [this.stored(key), now + this.windowMs, now, now];
   }
 }
+
+/** A tally's row, read at `now`; pg gives `bigint` columns as text. */
+export interface TallyRow {
+  points: number;
+  expire: string;
+}
+
+export const tallyOf = (row: TallyRow, now: number): Tally => ({
+  counted: row.points,
+  msLeft: Math.max(0, Number(row.expire) - now),
+});
 
 /**
  * Deletes the PostgreSQL tallies whose window has ended (each instance's sweep, with sessions and
@@ -170,11 +199,6 @@ export async function sweepTallies(em: EntityManager): Promise<number> {
     );
   return result.affectedRows;
 }
-
-const rowTally = (row: TallyRow, now: number): Tally => ({
-  counted: row.points,
-  msLeft: Math.max(0, Number(row.expire) - now),
-});
 
 /**
  * Where the counters live. One instance may keep them in memory; several must share them, or

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { addressKey, type Counter, type RateLimits } from '../abuse/rate-limits';
+import { addressKey, type Counter, type RateLimits, type Standing } from '../abuse/rate-limits';
+import { userKey, type Lookup, type LoginReads, unknownKey } from './login-reads';
 import { type Context } from '../context';
 import { canonicalId, uuidv7 } from '../db/ids';
 import { type RowInsert } from '../db/prepared-statements';
@@ -79,6 +80,7 @@ export class AccountService {
     private readonly logger: Logger,
     private readonly mail: AccountMail,
     private readonly users: UserStore,
+    private readonly loginReads: LoginReads,
     private readonly options: { hideAccountExistence: boolean; requireEmailVerification: boolean },
   ) {
     this.decoy = passwords.hash(randomBytes(32).toString('base64url'));
@@ -137,12 +139,8 @@ export class AccountService {
   }
 
   async login(ctx: Context, input: LoginInput): Promise<AuthPayload | ErrorResult> {
-    // Every attempt from the address counts, valid or not. The count is awaited only after the
-    // account is looked up, so a shared counter store (PostgreSQL, Redis) and the lookup take one
-    // round trip's time, not two; the lookup's answer is used only within the limit.
-    const byAddress = this.limits.loginAddress.hit(addressKey(ctx.client.address));
     const violations = new rules.Violations();
-    let lookup: { account: string } | { emailNormalized: string } | null = null;
+    let lookup: Lookup | null = null;
     if (input.account !== null && input.account !== undefined) {
       const account = violations.take(rules.account(input.account));
       if (account) lookup = { account };
@@ -156,36 +154,37 @@ export class AccountService {
     }
     const password = violations.take(rules.givenPassword(input.password));
     const rejected = invalid(violations);
-    const [address, user] = await Promise.all([
-      byAddress,
-      rejected || !lookup || !password
-        ? null
-        : 'account' in lookup
-          ? this.users.byAccount(lookup.account)
-          : this.users.byEmail(lookup.emailNormalized),
-    ]);
-    if (!address.allowed) return new TooManyRequests(address.retryAfter);
-    if (rejected || !lookup || !password) return rejected!;
+    // Every attempt from the address counts, valid or not. A valid one counts in the same trip
+    // (on PostgreSQL, the same statement) as the account is looked up (LoginReads); the lookup's
+    // answer is used only within the limit.
+    const address = addressKey(ctx.client.address);
+    if (rejected || !lookup || !password) {
+      const limit = await this.limits.loginAddress.hit(address);
+      return limit.allowed ? rejected! : new TooManyRequests(limit.retryAfter);
+    }
+    const read = await this.loginReads.read(lookup, address);
+    if (!read.address.allowed) return new TooManyRequests(read.address.retryAfter);
+    const { user } = read;
 
     const hidden = this.options.hideAccountExistence;
     if (!user && !hidden) return new UserNotExist();
 
-    // Wrong passwords are counted per account, from any address. An unknown identifier gets a
-    // counter of its own, so with hidden existence it behaves exactly as a real account.
-    const accountKey = user ? `user:${user.id}` : `unknown:${JSON.stringify(lookup)}`;
+    // Wrong passwords are counted per account, from any address.
+    const key = user ? userKey(user.id) : unknownKey(lookup);
     const hash = user?.passwordHash ?? (await this.decoy); // nothing matches the decoy
     const check = await this.guardedCheck(
       this.limits.loginAccount,
-      accountKey,
+      key,
       hash,
       password,
       ctx.clientGone,
+      read.account,
     );
     if (check instanceof ErrorResult) return check;
     if (!user) return new WrongPassword(); // the decoy matched: no password should, but never sign in
     // Wrong passwords counted before this right one are forgotten; with none, there is nothing to
     // forget (and, on a shared store, no round trip to make).
-    if (check.failures > 0) await this.limits.loginAccount.reset(accountKey);
+    if (check.failures > 0) await this.limits.loginAccount.reset(key);
     if (check.outdated) {
       // Parameters were raised since this hash was made: upgrade it now that we hold the password.
       user.passwordHash = await this.passwords.hash(password);
@@ -375,7 +374,7 @@ export class AccountService {
   ): Promise<ErrorResult | null> {
     const check = await this.guardedCheck(
       this.limits.passwordCheck,
-      `user:${user.id}`,
+      userKey(user.id),
       user.passwordHash,
       password,
       ctx.clientGone,
@@ -386,7 +385,8 @@ export class AccountService {
   /**
    * Every password check behind a limit: wrong answers are counted under `key`, and while the
    * key is limited even the right password is refused, so the limit tells an attacker nothing.
-   * A check skipped because its client hung up (`clientGone`) counts as nothing.
+   * A check skipped because its client hung up (`clientGone`) counts as nothing. `standing` is
+   * the key's, when already read (LoginReads).
    */
   private async guardedCheck(
     counter: Counter,
@@ -394,8 +394,9 @@ export class AccountService {
     hash: string,
     password: string,
     clientGone: AbortSignal,
+    standing: Standing | null = null,
   ): Promise<(PasswordCheck & { failures: number }) | ErrorResult> {
-    const limit = await counter.check(key);
+    const limit = standing ?? (await counter.check(key));
     if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
     const check = await this.passwords.check(hash, password, clientGone);
     if (check.matches) return { ...check, failures: limit.counted };
@@ -410,7 +411,7 @@ export class AccountService {
 
   /** Forgets the wrong passwords counted against the user's account (RATE_LIMIT_LOGIN_ACCOUNT). */
   async clearLoginFailures(userId: string): Promise<void> {
-    await this.limits.loginAccount.reset(`user:${userId}`);
+    await this.limits.loginAccount.reset(userKey(userId));
   }
 
   /**

@@ -9,7 +9,7 @@ import {
 import { type Role, User } from './user.entity';
 
 /** A users row as the database returns it: SQLite gives numbers where PostgreSQL gives types. */
-interface UserRow {
+export interface UserRow {
   id: string;
   account: string;
   username: string;
@@ -25,7 +25,8 @@ interface UserRow {
   updated_at: Date | number;
 }
 
-const USER_COLUMNS =
+/** A users row's columns, of `users u`. */
+export const USER_COLUMNS =
   'u.id, u.account, u.username, u.username_folded, u.email, u.email_normalized, u.email_verified, ' +
   'u.password_hash, u.avatar, u.introduction, u.role, u.created_at, u.updated_at';
 
@@ -320,7 +321,7 @@ function byKey<Row>(keys: string[], rows: Keyed<Row>[]): Map<string, Row> {
 }
 
 /** The row as a User. */
-function userFromRow(row: UserRow): User {
+export function userFromRow(row: UserRow): User {
   return asUser({
     id: row.id,
     account: row.account,

@@ -1,6 +1,6 @@
 import { MeDocument } from './generated/graphql';
 import { registerUser } from './support/accounts';
-import { bearer, startServer, type TestServer } from './support/server';
+import { asSchemaChange, bearer, startServer, type TestServer } from './support/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -147,29 +147,31 @@ describe('1023 INTERNAL_ERROR', () => {
   it('hides the cause from the client and logs it under the request id', async () => {
     const user = await registerUser(server);
     const connection = server.app.orm.em.getConnection();
-    await connection.execute('alter table users rename to users_hidden');
-    try {
-      const { status, body } = await server.request(MeDocument, {}, bearer(user.token));
-      expect(status).toBe(200);
-      const error = body.errors![0]!;
-      expect(error.extensions).toMatchObject({
-        code: 'INTERNAL_SERVER_ERROR',
-        infocode: 1023,
-        info: 'INTERNAL_ERROR',
-      });
-      const requestId = error.extensions.requestId!;
-      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-      expect(error.message).toContain(requestId);
-      const text = JSON.stringify(body);
-      for (const leak of ['users', 'select', 'SQLITE', 'no such table', 'at ', '.ts:', 'stack']) {
-        expect(text).not.toContain(leak);
+    await asSchemaChange(server, async () => {
+      await connection.execute('alter table users rename to users_hidden');
+      try {
+        const { status, body } = await server.request(MeDocument, {}, bearer(user.token));
+        expect(status).toBe(200);
+        const error = body.errors![0]!;
+        expect(error.extensions).toMatchObject({
+          code: 'INTERNAL_SERVER_ERROR',
+          infocode: 1023,
+          info: 'INTERNAL_ERROR',
+        });
+        const requestId = error.extensions.requestId!;
+        expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(error.message).toContain(requestId);
+        const text = JSON.stringify(body);
+        for (const leak of ['users', 'select', 'SQLITE', 'no such table', 'at ', '.ts:', 'stack']) {
+          expect(text).not.toContain(leak);
+        }
+        expect(body.extensions).toEqual({ infocode: 1023, info: 'INTERNAL_ERROR' });
+        const logged = server.logs.find((line) => line.requestId === requestId);
+        expect(logged).toMatchObject({ level: 50, msg: 'unexpected failure' });
+      } finally {
+        await connection.execute('alter table users_hidden rename to users');
       }
-      expect(body.extensions).toEqual({ infocode: 1023, info: 'INTERNAL_ERROR' });
-      const logged = server.logs.find((line) => line.requestId === requestId);
-      expect(logged).toMatchObject({ level: 50, msg: 'unexpected failure' });
-    } finally {
-      await connection.execute('alter table users_hidden rename to users');
-    }
+    });
     const { body } = await server.request(MeDocument, {}, bearer(user.token));
     expect(body.data!.me.__typename).toBe('User');
   });

@@ -133,6 +133,18 @@ export function asStartUp<T>(url: string, work: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Runs `work`, which changes the server's tables under it (a table renamed to make a failure),
+ * holding the schema lock's exclusive side on PostgreSQL: a start-up in another file lists every
+ * schema's tables, and a table renamed in the middle of that listing fails it, as a drop would.
+ */
+export function asSchemaChange<T>(server: TestServer, work: () => Promise<T>): Promise<T> {
+  const { database } = server.config;
+  return database.dialect === 'postgresql'
+    ? withSchemaLock(database.url, 'exclusive', work)
+    : work();
+}
+
+/**
  * Starts the real server on a loopback port with its own database (see scratchDatabase). `env`
  * is read exactly as the process environment would be.
  */

@@ -138,6 +138,30 @@ describe('DATABASE_URL=postgres://...', () => {
     expect(keys).toEqual([{ key: 'login-address:192.0.2.2' }]);
   });
 
+  it('the counters do not wait for the disk: their table is unlogged, the accounts’ are not', async () => {
+    const server = await onPostgres();
+    const schema = schemaOf(server);
+    const persistence = await withPool(
+      async (pool) =>
+        (
+          await pool.query<{ relname: string; relpersistence: string }>(
+            `select relname, relpersistence from pg_class
+               where relnamespace = $1::regnamespace and relkind = 'r' order by relname`,
+            [schema],
+          )
+        ).rows,
+    );
+    expect(Object.fromEntries(persistence.map((row) => [row.relname, row.relpersistence]))).toEqual(
+      {
+        email_tokens: 'p',
+        mikro_orm_migrations: 'p',
+        rate_limits: 'u',
+        sessions: 'p',
+        users: 'p',
+      },
+    );
+  });
+
   it('a schema that is not a plain identifier, or a bad timeout, stops start-up with one line', () => {
     expect(() =>
       loadConfig({ DATABASE_URL: `${POSTGRES}?schema=Robert'); drop table users;--` }),

@@ -2,10 +2,15 @@ import { type MigrationObject } from '@mikro-orm/core';
 import { Migration20261125033612 } from './Migration20261125033612_initial';
 import { Migration20261125040000 } from './Migration20261125040000_rate_limits';
 import { Migration20261125060003 } from './Migration20261125060003_email';
+import { Migration20261202040000 } from './Migration20261202040000_rate_limits_unlogged';
 
 /** Every PostgreSQL migration, in order. Listed here rather than globbed so compiled builds find them. */
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261125033612_initial', class: Migration20261125033612 },
   { name: 'Migration20261125040000_rate_limits', class: Migration20261125040000 },
   { name: 'Migration20261125060003_email', class: Migration20261125060003 },
+  {
+    name: 'Migration20261202040000_rate_limits_unlogged',
+    class: Migration20261202040000,
+  },
 ];

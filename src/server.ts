@@ -24,6 +24,7 @@ import { openDatabase } from './db/orm';
 import { PreparedStatements } from './db/prepared-statements';
 import { UserStore } from './accounts/user.repository';
 import { LoginReads } from './accounts/login-reads';
+import { RegistrationReads } from './accounts/registration-reads';
 import { BodyTooLarge, readBody } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
@@ -162,6 +163,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     mail,
     users,
     loginReads,
+    new RegistrationReads(statements, users, limits),
     {
       hideAccountExistence: config.hideAccountExistence,
       requireEmailVerification: config.mail.requireVerification,

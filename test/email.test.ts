@@ -8,6 +8,7 @@ import {
   LoginDocument,
   MeDocument,
   RefreshTokenDocument,
+  RegisterDocument,
   RequestEmailVerificationDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
@@ -526,6 +527,50 @@ describe('mail limits (RATE_LIMIT_MAIL)', () => {
         expect(body.data?.requestEmailVerification).toMatchObject({ infocode: 1020 });
       },
     );
+  });
+
+  it('a registration refused for its taken email counts no mail to that address', async () => {
+    const env = { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '2/1h', RATE_LIMIT_REGISTER_ADDRESS: '10/1h' };
+    await withServer(inbox, env, async (limited) => {
+      const user = await register(limited); // the address's first mail
+      mailed(limited, tokenIn(await inbox.next(user.email)));
+      const { body } = await limited.request(RegisterDocument, {
+        input: { username: 'Second', email: user.email, password: 'a second password' },
+      });
+      expect(body.data!.register).toMatchObject({ infocode: 1012, info: 'MAILBOX_OCCUPIED' });
+      // One mail is left for the address: the refused registration did not take it.
+      for (let i = 0; i < 2; i++) {
+        expect((await requestReset(limited, user.email)).data).toEqual({
+          requestPasswordReset: { accepted: true },
+        });
+      }
+      await limited.app.mail.idle();
+      expect(inbox.to(user.email)).toHaveLength(2);
+      mailed(limited, tokenIn(inbox.to(user.email)[1]!));
+    });
+  });
+
+  it("a registration refused for its client's address counts no mail to its email", async () => {
+    const env = {
+      RATE_LIMIT: 'on',
+      RATE_LIMIT_MAIL: '1/1h',
+      RATE_LIMIT_REGISTER_ADDRESS: '1/1h',
+      TRUST_PROXY: '1',
+    };
+    await withServer(inbox, env, async (limited) => {
+      const first = await register(limited, { 'x-forwarded-for': '10.0.1.1' });
+      mailed(limited, tokenIn(await inbox.next(first.email)));
+      const email = `mail-${randomUUID().slice(0, 8)}@example.com`;
+      const { body } = await limited.request(
+        RegisterDocument,
+        { input: { username: 'Refused', email, password: 'refused for its address' } },
+        { 'x-forwarded-for': '10.0.1.1' },
+      );
+      expect(body.data!.register).toMatchObject({ __typename: 'TooManyRequests', infocode: 1020 });
+      // From another address the same email registers, and its one mail is still there to send.
+      const second = await registerUserWith(limited, email, { 'x-forwarded-for': '10.0.1.2' });
+      mailed(limited, tokenIn(await inbox.next(second.email)));
+    });
   });
 
   it('per client address: requests beyond the limit send nothing', async () => {

@@ -46,7 +46,8 @@ const blocked = (tally: Tally): Verdict => ({
 export class Counter {
   constructor(
     private readonly tallies: Tallies | null,
-    private readonly count: number,
+    /** The events each key may count in a window: one more is refused. */
+    readonly count: number,
   ) {}
 
   /** Whether the key is already at its limit, counting nothing. */
@@ -77,8 +78,8 @@ export class Counter {
 
   /**
    * This counter's tallies when they are PostgreSQL's, for a statement that counts or reads them
-   * along with other work (a login's reads, src/accounts/login-reads.ts); null in memory or Redis,
-   * or with the limits off.
+   * along with other work (a login's reads, src/accounts/login-reads.ts; a registration's,
+   * src/accounts/registration-reads.ts); null in memory or Redis, or with the limits off.
    */
   get inPostgres(): PostgresTallies | null {
     return this.tallies instanceof PostgresTallies ? this.tallies : null;
@@ -125,11 +126,21 @@ const limiterTally = (result: RateLimiterRes): Tally => ({
  * COUNT_ONE counts one for a key, in a new window if its last one ended, and answers the tally
  * after; its parameters are PostgresTallies.countOne's.
  */
-export const COUNT_ONE =
-  'insert into rate_limits (key, points, expire) values (?, 1, ?) on conflict (key) do update ' +
+const COUNTED =
+  'on conflict (key) do update ' +
   'set points = case when rate_limits.expire <= ? then 1 else rate_limits.points + 1 end, ' +
   'expire = case when rate_limits.expire <= ? then excluded.expire else rate_limits.expire end ' +
   'returning points, expire';
+export const COUNT_ONE = `insert into rate_limits (key, points, expire) values (?, 1, ?) ${COUNTED}`;
+
+/**
+ * COUNT_ONE, counted only where `condition` holds over the rows of `from` (in a statement that
+ * counts along with other work, the answers of its other clauses): no row, nothing counted and
+ * nothing answered. Its parameters are PostgresTallies.countOne's with the condition's own.
+ */
+export const countOneWhere = (from: string, condition: string): string =>
+  'insert into rate_limits (key, points, expire) ' +
+  `select ?::varchar, 1, ?::bigint from ${from} where ${condition} ${COUNTED}`;
 
 const TALLY = {
   add: portableStatement('rate_limit_add', COUNT_ONE),
@@ -168,9 +179,12 @@ export class PostgresTallies implements Tallies {
     return `${this.prefix}:${key}`;
   }
 
-  /** COUNT_ONE's parameters, to count one for the key at `now`. */
-  countOne(key: string, now: number): unknown[] {
-    return [this.stored(key), now + this.windowMs, now, now];
+  /**
+   * COUNT_ONE's parameters, to count one for the key at `now`; with `condition`, the parameters
+   * of countOneWhere's condition, for that statement.
+   */
+  countOne(key: string, now: number, condition: readonly unknown[] = []): unknown[] {
+    return [this.stored(key), now + this.windowMs, ...condition, now, now];
   }
 }
 

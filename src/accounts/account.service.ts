@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { addressKey, type Counter, type RateLimits, type Standing } from '../abuse/rate-limits';
 import { userKey, type Lookup, type LoginReads, unknownKey } from './login-reads';
+import { type RegistrationReads } from './registration-reads';
 import { type Context } from '../context';
 import { canonicalId, uuidv7 } from '../db/ids';
 import { type RowInsert } from '../db/prepared-statements';
@@ -81,6 +82,7 @@ export class AccountService {
     private readonly mail: AccountMail,
     private readonly users: UserStore,
     private readonly loginReads: LoginReads,
+    private readonly registrationReads: RegistrationReads,
     private readonly options: { hideAccountExistence: boolean; requireEmailVerification: boolean },
   ) {
     this.decoy = passwords.hash(randomBytes(32).toString('base64url'));
@@ -99,23 +101,31 @@ export class AccountService {
     if (rejected) return rejected;
 
     // Counted once the input is valid: from here on each attempt costs a hash. The email is
-    // checked meanwhile (one round trip's time on a shared counter store), early only to spare a
-    // hash: the unique index decides races below. Over the limit, the check's answer is unused.
-    const [limit, emailTaken] = await Promise.all([
-      this.limits.registerAddress.hit(addressKey(ctx.client.address)),
-      this.users.emailTaken(email!.normalized),
-    ]);
-    if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
-    if (emailTaken) return new MailboxOccupied();
+    // checked meanwhile (in the same statement with the counters in PostgreSQL, else side by
+    // side), early only to spare a hash: the unique index decides races below. Over the limit,
+    // the check's answer is unused.
+    const read = await this.registrationReads.read(
+      addressKey(ctx.client.address),
+      email!.normalized,
+    );
+    if (!read.address.allowed) return new TooManyRequests(read.address.retryAfter);
+    if (read.emailTaken) return new MailboxOccupied();
 
     // The user, their verification token and their first session are stored in one write (one
     // statement on PostgreSQL): all of them or none. So the mail is counted against
-    // RATE_LIMIT_MAIL before it (while the password hashes), and a registration that then fails
-    // (the address taken meanwhile, a storage failure) has used one of the address's mails.
+    // RATE_LIMIT_MAIL before it (with the reads above in PostgreSQL, else while the password
+    // hashes), and a registration that then fails (the address taken meanwhile, a storage
+    // failure) has used one of the address's mails.
     const id = uuidv7();
     const [passwordHash, link] = await Promise.all([
       this.passwords.hash(password!, ctx.clientGone),
-      this.mail.prepareLink(id, email!.normalized, EmailTokenPurpose.VERIFY_EMAIL, ctx.requestId),
+      this.mail.prepareLink(
+        id,
+        email!.normalized,
+        EmailTokenPurpose.VERIFY_EMAIL,
+        ctx.requestId,
+        read.mail,
+      ),
     ]);
     const session = this.sessions.prepare(id, ctx.client);
     const stored = await this.store(

@@ -51,19 +51,21 @@ export class AccountMail {
   }
 
   /**
-   * For a user not stored yet (a registration): the mail is counted against RATE_LIMIT_MAIL now,
-   * and within the limit a token is made whose row the caller stores with the user's; then
-   * sendPrepared() mails its link. Null over the limit, or when counting failed (logged, never
-   * thrown: the registration goes on without a link, as with trySendLink).
+   * For a user not stored yet (a registration): the mail is counted against RATE_LIMIT_MAIL now
+   * (or was already: `counted`, its verdict), and within the limit a token is made whose row the
+   * caller stores with the user's; then sendPrepared() mails its link. Null over the limit, or
+   * when counting failed (logged, never thrown: the registration goes on without a link, as with
+   * trySendLink).
    */
   async prepareLink(
     userId: string,
     email: string,
     purpose: EmailTokenPurpose,
     requestId: string | null,
+    counted?: Verdict,
   ): Promise<PreparedLink | null> {
     try {
-      if (!(await this.limits.mailRecipient.hit(email)).allowed) return null;
+      if (!(counted ?? (await this.limits.mailRecipient.hit(email))).allowed) return null;
     } catch (error) {
       this.linkFailed(requestId, purpose, error);
       return null;

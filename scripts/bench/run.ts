@@ -626,22 +626,24 @@ async function main(): Promise<void> {
     const keptPace = (figure: PacedFigure, rate: number) =>
       figure.rps >= rate * 0.97 && figure.queued < 0.5;
     /**
-     * A paced run of SECONDS at 50 connections, kept as `name`'s 70% figure and noted as `label`.
-     * It returns once every request is answered: nothing is left to drain.
-     */
-    /**
      * The share of each paced run's time that its server's event loop stood ready but waited for
      * a core (coreWaitMs): on two cores shared with the load generator and the database, a stall
      * the server did not cause, the p99 reads it all the same.
      */
     const coreWaits = new Map<string, number>();
+    /**
+     * A paced run of SECONDS at 50 connections, kept as `name`'s 70% figure and noted as `label`,
+     * with the core wait of the server `pid` (ours unless told). It returns once every request is
+     * answered: nothing is left to drain.
+     */
     const pacedRun = async (
       name: string,
       label: string,
       load: Omit<Paced, 'seconds' | 'connections'>,
       pid = server.child.pid!,
     ) => {
-      const [waitedBefore, started] = [coreWaitMs(pid), performance.now()];
+      const waitedBefore = coreWaitMs(pid);
+      const started = performance.now();
       const figure = await paced({ ...load, seconds: SECONDS, connections: 50 });
       const waitedAfter = coreWaitMs(pid);
       if (waitedBefore !== null && waitedAfter !== null) {

@@ -253,7 +253,9 @@ describe('me for a user that does not exist is UserNotExist (1016)', () => {
 
 describe('a token the server has already verified', () => {
   it('still expires on time (the verified-token cache checks exp on every use)', async () => {
-    const shortLived = await startServer({ ACCESS_TOKEN_TTL: '1s' });
+    // exp is whole seconds after iat, which counts whole seconds: a token lives more than TTL - 1
+    // s and at most TTL. At 1 s one issued late in a second could expire before its first use.
+    const shortLived = await startServer({ ACCESS_TOKEN_TTL: '2s' });
     try {
       const user = await registerUser(shortLived);
       const first = await shortLived.request(MeDocument, {}, bearer(user.token));

@@ -162,6 +162,29 @@ describe('DATABASE_URL=postgres://...', () => {
     );
   });
 
+  it('a login’s session alone skips the wait for the disk: the connection’s next statement waits again', async () => {
+    // One pooled connection: the statement after the login's runs where the login's ran.
+    const server = await onPostgres({ DATABASE_POOL_SIZE: '1' });
+    const { email, password } = await registerUser(server);
+    const { body } = await server.request(LoginDocument, { input: { email, password } });
+    expect(body.data?.login.__typename).toBe('AuthPayload');
+    const rows = (await server.app.orm.em
+      .getConnection()
+      .execute(`select current_setting('synchronous_commit') as setting`, [], 'all')) as {
+      setting: string;
+    }[];
+    expect(rows).toEqual([{ setting: 'on' }]);
+    const sessions = await withPool(
+      async (pool) =>
+        (
+          await pool.query<{ n: number }>(
+            `select count(*)::int as n from ${schemaOf(server)}.sessions`,
+          )
+        ).rows,
+    );
+    expect(sessions).toEqual([{ n: 2 }]);
+  });
+
   it('a schema that is not a plain identifier, or a bad timeout, stops start-up with one line', () => {
     expect(() =>
       loadConfig({ DATABASE_URL: `${POSTGRES}?schema=Robert'); drop table users;--` }),

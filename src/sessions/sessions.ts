@@ -72,7 +72,11 @@ export class Sessions {
       return this.opened(session.id, secret);
     }
     const { row, opened } = this.prepare(userId, client);
-    await this.statements.insertRows([row]);
+    // A login's session alone commits `deferred`: on PostgreSQL its answer does not wait for the
+    // disk (about a millisecond on an idle machine). A crash of the database in the moment after
+    // can forget that session, and its owner then logs in again: the account, and every other
+    // change to a session (a refresh, a logout), commit as always.
+    await this.statements.insertRows([row], 'deferred');
     return opened;
   }
 

@@ -20,8 +20,9 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * client costs more per request than the server does at these rates, on the same two cores.
  */
 class Connection {
-  constructor(port, host, answered) {
+  constructor(port, host, answered, broken) {
     this.answered = answered;
+    this.broken = broken;
     this.received = Buffer.alloc(0);
     this.current = null;
     this.socket = connect(port, host);
@@ -48,15 +49,19 @@ class Connection {
     const headEnd = this.received.indexOf(HEAD_END);
     if (headEnd < 0) return;
     const head = this.received.subarray(0, headEnd).toString('latin1');
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    const end = headEnd + HEAD_END.length + length;
+    const statusLine = head.split('\r\n', 1)[0];
+    const declared = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    // Anything else would be read as the next answer's head, and answered for no request.
+    if (declared === undefined)
+      return this.broken(`an answer without content-length: ${statusLine}`);
+    if (this.current === null) return this.broken(`an answer to no request: ${statusLine}`);
+    const end = headEnd + HEAD_END.length + Number(declared);
     if (this.received.length < end) return;
-    const status = Number(head.slice(9, 12));
     const body = this.received.subarray(headEnd + HEAD_END.length, end).toString('utf8');
     this.received = this.received.subarray(end);
     const due = this.current;
     this.current = null;
-    this.answered(due, status, body);
+    this.answered(due, Number(statusLine.slice(9, 12)), body);
   }
 }
 
@@ -76,7 +81,19 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
   /** Counted requests that came due while every connection was busy: they waited for one. */
   let waited = 0;
   let answeredAll = () => undefined;
-  const allAnswered = new Promise((done) => (answeredAll = done));
+  /** Set when an answer cannot be read: the run stops and fails with it. */
+  let brokenBy = null;
+  let fail = () => undefined;
+  const allAnswered = new Promise((done, failed) => {
+    answeredAll = done;
+    fail = failed;
+  });
+  // Awaited once every request is sent; a failure before then waits for that await.
+  allAnswered.catch(() => undefined);
+  const broken = (what) => {
+    brokenBy ??= new Error(`the paced client cannot read the server's answers: ${what}`);
+    fail(brokenBy);
+  };
 
   const pool = [];
   const dispatch = () => {
@@ -95,7 +112,7 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
     if (answers === total) answeredAll();
     dispatch();
   };
-  for (let i = 0; i < connections; i++) pool.push(new Connection(port, host, answered));
+  for (let i = 0; i < connections; i++) pool.push(new Connection(port, host, answered, broken));
   await Promise.all(pool.map((connection) => connection.ready));
 
   const bytes = requests.map((request) => Buffer.from(request));
@@ -105,7 +122,7 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
   // Each tick queues every request that has come due, stamped with the time it was due.
   const started = performance.now();
   let queued = 0;
-  while (queued < total) {
+  while (queued < total && !brokenBy) {
     const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
     for (; queued < due; queued++) {
       waiting.push({
@@ -123,7 +140,9 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
     }
     await new Promise((tick) => setTimeout(tick, 1));
   }
-  await allAnswered;
+  await allAnswered.finally(() => {
+    if (brokenBy) for (const connection of pool) connection.close();
+  });
   const elapsed = (performance.now() - started) / 1000 - uncounted / rate;
   for (const connection of pool) connection.close();
 

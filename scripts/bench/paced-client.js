@@ -140,11 +140,12 @@ async function run({ host, port, rate, warmup, seconds, connections, requests, o
     }
     await new Promise((tick) => setTimeout(tick, 1));
   }
-  await allAnswered.finally(() => {
-    if (brokenBy) for (const connection of pool) connection.close();
-  });
+  try {
+    await allAnswered;
+  } finally {
+    for (const connection of pool) connection.close();
+  }
   const elapsed = (performance.now() - started) / 1000 - uncounted / rate;
-  for (const connection of pool) connection.close();
 
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];

@@ -538,17 +538,19 @@ async function main(): Promise<void> {
 
     const hashBound = (name: string) => name === 'login' || name === 'register';
     /**
-     * The CPU per answer of each round of the hash-bound pairs, and P's per hash (under 'P'): what
-     * takes login / P and register / P apart (cpuBudget, the rows "by CPU time").
+     * The CPU per answer of each round of the hash-bound pairs, and P's per hash in the same pairs
+     * (under 'P beside login' and 'P beside register'): what takes login / P and register / P
+     * apart (cpuBudget, the rows "by CPU time"). P's are kept per pair, since a hash's CPU can
+     * drift by a tenth in the minute between the two pairs: as much as the rows measure.
      */
     const cpuRounds = new Map<string, CpuPerAnswer[]>();
     const keepCpu = (name: string, cpu: CpuPerAnswer | undefined) => {
       if (cpu) cpuRounds.set(name, [...(cpuRounds.get(name) ?? []), cpu]);
     };
-    /** P for PAIR_SECONDS: the baseline beside each hash-bound operation. */
-    const pRate = async () => {
+    /** P for PAIR_SECONDS: the baseline beside the hash-bound operation `beside`. */
+    const pRate = (beside: string) => async () => {
       const { perSecond, cpu } = await argon2Loop(hash, PAIR_SECONDS);
-      keepCpu('P', cpu);
+      keepCpu(`P beside ${beside}`, cpu);
       return perSecond;
     };
     /**
@@ -710,10 +712,13 @@ async function main(): Promise<void> {
         opRate('updateProfile', bestConnections('updateProfile')),
         () => loop((id) => store.update(id), ids, PAIR_SECONDS),
       ),
-      'login / P': await paired(opRate('login', bestConnections('login'), { cpu: true }), pRate),
+      'login / P': await paired(
+        opRate('login', bestConnections('login'), { cpu: true }),
+        pRate('login'),
+      ),
       'register / P': await paired(
         opRate('register', bestConnections('register'), { cpu: true }),
-        pRate,
+        pRate('register'),
       ),
     };
     for (const [name, side] of Object.entries(sides)) {
@@ -732,7 +737,7 @@ async function main(): Promise<void> {
      */
     const cpuBudget = (name: string) => {
       const rounds = cpuRounds.get(name) ?? [];
-      const hashes = cpuRounds.get('P') ?? [];
+      const hashes = cpuRounds.get(`P beside ${name}`) ?? [];
       const of = (part: keyof CpuPerAnswer, list = rounds) => median(list.map((cpu) => cpu[part]));
       const [perHash, hashBusy, hashIdle] = [
         of('client', hashes),

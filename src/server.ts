@@ -25,6 +25,7 @@ import { PreparedStatements } from './db/prepared-statements';
 import { UserStore } from './accounts/user.repository';
 import { LoginReads } from './accounts/login-reads';
 import { RegistrationReads } from './accounts/registration-reads';
+import { Answers } from './http/answers';
 import { BodyTooLarge, readBody } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
@@ -239,6 +240,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   }
 
   let draining = false;
+  const answers = new Answers();
 
   /**
    * `/health`: the process answers and so does its database. `/ready`: the same, and it is not
@@ -330,8 +332,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       }
       response.statusCode = status;
       response.setHeader('content-length', Buffer.byteLength(text));
-      response.end(text);
-      return;
+      return answers.end(response, text);
     }
     response.statusCode = status;
     for await (const chunk of result.body.asyncIterator) response.write(chunk);

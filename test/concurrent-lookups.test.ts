@@ -9,8 +9,9 @@ import { registerUser, type Registered } from './support/accounts';
 import { bearer, startServer, type TestServer } from './support/server';
 
 /*
- * Requests that arrive together have their user lookups answered by one statement (src/db/batch.ts).
- * Each request must still get exactly its own answer: its own user, its own session's state.
+ * Requests that arrive together have their user lookups answered by one statement (src/db/batch.ts),
+ * and their answers written together, in groups (src/http/answers.ts). Each request must still get
+ * exactly its own answer: its own user, its own session's state.
  */
 
 let server: TestServer;
@@ -79,5 +80,21 @@ describe('lookups made at the same moment', () => {
         expect(result).toMatchObject({ __typename: 'UserNotExist', infocode: 1016 });
       }
     });
+  });
+
+  it('answers that need no database, sent together, each arrive whole, once, to their own request', async () => {
+    const aliases = Array.from({ length: 30 }, (_, index) => `answer${index}`);
+    const answers = await Promise.all(
+      aliases.map((alias) => server.post(JSON.stringify({ query: `{ ${alias}: __typename }` }))),
+    );
+    answers.forEach(({ status, body }, index) => {
+      expect(status).toBe(200);
+      expect(body).toEqual({
+        data: { [aliases[index]!]: 'Query' },
+        extensions: { infocode: 1000, info: 'OK' },
+      });
+    });
+    const requestIds = new Set(answers.map(({ headers }) => headers.get('x-request-id')));
+    expect(requestIds.size).toBe(aliases.length);
   });
 });

@@ -20,7 +20,7 @@ import { ensureAdmin } from './accounts/admin';
 import { PasswordHasher } from './accounts/passwords';
 import { type Config } from './config';
 import { ClientGone, type Context, RequestContext, UnitOfWork } from './context';
-import { openDatabase } from './db/orm';
+import { openDatabase, startCheckpoints } from './db/orm';
 import { PreparedStatements } from './db/prepared-statements';
 import { UserStore } from './accounts/user.repository';
 import { LoginReads } from './accounts/login-reads';
@@ -181,6 +181,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     },
     logger,
   );
+  const checkpoints = config.database.dialect === 'sqlite' ? startCheckpoints(orm, logger) : null;
 
   const schema = await createSchema({ accounts, sessions, email });
   const server = createServer();
@@ -436,6 +437,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     async close() {
       draining = true;
       clearInterval(sweeper);
+      if (checkpoints) clearInterval(checkpoints);
       await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
       await mail.close();
       await orm.close(true);

@@ -9,7 +9,7 @@ import { User } from '../accounts/user.entity';
 import { Session } from '../sessions/session.entity';
 import { EmailToken } from '../mail/email-tokens';
 import { type Database } from '../config';
-import { type Logger } from '../logger';
+import { type Logger, safeError } from '../logger';
 import { postgresqlMigrations } from '../migrations/postgresql';
 import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
@@ -46,14 +46,43 @@ interface SqliteConnection {
 
 /**
  * SQLite: WAL so readers never wait for the writer, a busy timeout instead of SQLITE_BUSY errors,
- * and foreign keys on (MikroORM sets those itself only on its first connection).
+ * foreign keys on (MikroORM sets those itself only on its first connection), and no checkpoint
+ * inside a commit: startCheckpoints runs them instead.
  */
 const SQLITE_PRAGMAS = [
   'pragma journal_mode = WAL',
   'pragma synchronous = NORMAL',
   'pragma busy_timeout = 5000',
   'pragma foreign_keys = ON',
+  'pragma wal_autocheckpoint = 0',
 ].join(';');
+
+/** How often a server on SQLite copies its WAL into the database file. */
+export const CHECKPOINT_EVERY_MS = 1000;
+
+/**
+ * Left to itself, SQLite checkpoints inside the commit that takes the WAL past 1,000 pages: that
+ * write copies the WAL into the database file and waits for the disk, and every write queued
+ * behind it waits too. On the Zen 2 EPYC of 2026-12-03 that sync took 10-11 ms, four times in 8 s
+ * of `updateProfile`, and put its p99 at 70% load at 4-13 times its p50. Here a timer runs a
+ * PASSIVE checkpoint in a statement of its own, on another connection: it copies what no reader
+ * still needs and syncs while writers go on appending to the WAL (p99 / p50 2.0-2.4 in five of
+ * six alternating rounds, against 3.6-13 with SQLite's own). Returns the timer, for clearInterval.
+ */
+export function startCheckpoints(orm: MikroORM, logger: Logger): NodeJS.Timeout {
+  let running = false;
+  return setInterval(() => {
+    if (running) return;
+    running = true;
+    orm.em
+      .getConnection()
+      .execute('pragma wal_checkpoint(PASSIVE)')
+      .catch((error: unknown) => logger.warn({ err: safeError(error) }, 'WAL checkpoint failed'))
+      .finally(() => {
+        running = false;
+      });
+  }, CHECKPOINT_EVERY_MS).unref();
+}
 
 export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver> {
   return defineConfig({

@@ -1,5 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from 'sqlite3';
 import { CHECKPOINT_EVERY_MS } from '../src/db/orm';
@@ -12,35 +11,6 @@ import { scratchFolder, startServer, type TestServer } from './support/server';
  * the database file would never see a write: a backup that copies the file would miss them all.
  */
 
-/** How many users with `id` the database file alone holds, read from a copy without its WAL. */
-async function usersInFileAlone(file: string, id: string): Promise<number> {
-  const folder = mkdtempSync(join(tmpdir(), 'checkpoint-'));
-  try {
-    const copy = join(folder, 'copy.db');
-    copyFileSync(file, copy);
-    const database = new Database(copy);
-    try {
-      return await new Promise((resolve, reject) =>
-        database.get<{ n: number }>(
-          'select count(*) as n from users where id = ?',
-          [id],
-          // A file that no checkpoint has reached yet has not even the tables.
-          (error, row) =>
-            error
-              ? /no such table/.test(error.message)
-                ? resolve(0)
-                : reject(error)
-              : resolve(row.n),
-        ),
-      );
-    } finally {
-      await new Promise((done) => database.close(done));
-    }
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-}
-
 // SQLite's own, in the PostgreSQL run of the suite too.
 const folder = scratchFolder();
 let server: TestServer;
@@ -51,6 +21,29 @@ afterAll(async () => {
   await server.close();
   folder.remove();
 });
+
+/** How many users with `id` the database file alone holds, read from a copy without its WAL. */
+async function usersInFileAlone(file: string, id: string): Promise<number> {
+  const copy = join(folder.path, 'copy.db');
+  copyFileSync(file, copy);
+  const database = new Database(copy);
+  try {
+    return await new Promise((resolve, reject) =>
+      database.get<{ n: number }>(
+        'select count(*) as n from users where id = ?',
+        [id],
+        (error, row) => {
+          // A file that no checkpoint has reached yet has not even the tables.
+          if (error && /no such table/.test(error.message)) resolve(0);
+          else if (error) reject(error);
+          else resolve(row.n);
+        },
+      ),
+    );
+  } finally {
+    await new Promise((done) => database.close(done));
+  }
+}
 
 describe('the WAL while the server runs', () => {
   it('a registration reaches the database file itself within a few checkpoint periods', async () => {

@@ -436,9 +436,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     mail,
     async close() {
       draining = true;
-      clearInterval(sweeper);
-      if (checkpoints) clearInterval(checkpoints);
-      await apollo.stop(); // the drain plugin closes the listener and waits for requests in flight
+      // The drain plugin closes the listener and waits for requests in flight; a sweep or a
+      // checkpoint under way is let finish, before the database closes under it.
+      await Promise.all([apollo.stop(), sweeper.stop(), checkpoints?.stop()]);
       await mail.close();
       await orm.close(true);
       await redis?.quit();

@@ -10,6 +10,7 @@ import { Session } from '../sessions/session.entity';
 import { EmailToken } from '../mail/email-tokens';
 import { type Database } from '../config';
 import { type Logger, safeError } from '../logger';
+import { every, type Periodic } from '../periodic';
 import { postgresqlMigrations } from '../migrations/postgresql';
 import { sqliteMigrations } from '../migrations/sqlite';
 import { SingleWriterSqliteDriver } from './sqlite-driver';
@@ -67,21 +68,15 @@ export const CHECKPOINT_EVERY_MS = 1000;
  * of `updateProfile`, and put its p99 at 70% load at 4-13 times its p50. Here a timer runs a
  * PASSIVE checkpoint in a statement of its own, on another connection: it copies what no reader
  * still needs and syncs while writers go on appending to the WAL (p99 / p50 2.0-2.4 in five of
- * six alternating rounds, against 3.6-13 with SQLite's own). Returns the timer, for clearInterval.
+ * six alternating rounds, against 3.6-13 with SQLite's own).
  */
-export function startCheckpoints(orm: MikroORM, logger: Logger): NodeJS.Timeout {
-  let running = false;
-  return setInterval(() => {
-    if (running) return;
-    running = true;
+export function startCheckpoints(orm: MikroORM, logger: Logger): Periodic {
+  return every(CHECKPOINT_EVERY_MS, () =>
     orm.em
       .getConnection()
       .execute('pragma wal_checkpoint(PASSIVE)')
-      .catch((error: unknown) => logger.warn({ err: safeError(error) }, 'WAL checkpoint failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, CHECKPOINT_EVERY_MS).unref();
+      .catch((error: unknown) => logger.warn({ err: safeError(error) }, 'WAL checkpoint failed')),
+  );
 }
 
 export function sqliteOptions(file: string, poolSize = 1): Options<SqliteDriver> {

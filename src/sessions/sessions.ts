@@ -4,6 +4,7 @@ import { User } from '../accounts/user.entity';
 import { uuidv7 } from '../db/ids';
 import { type PreparedStatements, type RowInsert } from '../db/prepared-statements';
 import { type Logger, safeError } from '../logger';
+import { every, type Periodic } from '../periodic';
 import { hashSecret, sameHash } from '../secrets';
 import { formatRefreshToken, parseRefreshToken, type RefreshTokenChain } from './refresh-tokens';
 import { Session } from './session.entity';
@@ -263,17 +264,17 @@ export function startSweeping(
   orm: MikroORM,
   sweeps: Record<string, Sweep>,
   logger: Logger,
-): NodeJS.Timeout {
-  const sweep = () => {
-    for (const [what, run] of Object.entries(sweeps)) {
-      run(orm.em.fork()).then(
-        (removed) => {
-          if (removed > 0) logger.info({ removed, what }, 'expired rows swept');
-        },
-        (error: unknown) => logger.warn({ what, err: safeError(error) }, 'sweep failed'),
-      );
-    }
-  };
-  sweep();
-  return setInterval(sweep, SWEEP_EVERY_MS).unref();
+): Periodic {
+  const sweep = () =>
+    Promise.all(
+      Object.entries(sweeps).map(([what, run]) =>
+        run(orm.em.fork()).then(
+          (removed) => {
+            if (removed > 0) logger.info({ removed, what }, 'expired rows swept');
+          },
+          (error: unknown) => logger.warn({ what, err: safeError(error) }, 'sweep failed'),
+        ),
+      ),
+    );
+  return every(SWEEP_EVERY_MS, sweep, { atStart: true });
 }

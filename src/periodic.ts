@@ -16,7 +16,10 @@ export function every(
   let running: Promise<unknown> | null = null;
   const tick = () => {
     if (running) return;
-    running = job()
+    // Started from a promise, so that even a job that throws at once neither escapes the timer
+    // (an uncaught exception) nor leaves `running` set.
+    running = Promise.resolve()
+      .then(job)
       .catch(() => undefined)
       .finally(() => {
         running = null;

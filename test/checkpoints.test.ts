@@ -4,6 +4,7 @@ import { Database } from 'sqlite3';
 import { CHECKPOINT_EVERY_MS } from '../src/db/orm';
 import { registerUser } from './support/accounts';
 import { scratchFolder, startServer, type TestServer } from './support/server';
+import { eventually } from './support/wait';
 
 /*
  * On SQLite the server copies its write-ahead log into the database file on a timer of its own
@@ -51,12 +52,11 @@ describe('the WAL while the server runs', () => {
     if (database.dialect !== 'sqlite') throw new Error('a SQLite test server was expected');
     const user = await registerUser(server);
     // Not yet in the file: the registration sits in the WAL until the next checkpoint.
-    const deadline = Date.now() + 5 * CHECKPOINT_EVERY_MS;
-    let found = await usersInFileAlone(database.file, user.id);
-    while (found === 0 && Date.now() < deadline) {
-      await new Promise((wait) => setTimeout(wait, CHECKPOINT_EVERY_MS / 4));
-      found = await usersInFileAlone(database.file, user.id);
-    }
+    let found = 0;
+    await eventually(async () => (found = await usersInFileAlone(database.file, user.id)) > 0, {
+      withinMs: 5 * CHECKPOINT_EVERY_MS,
+      everyMs: CHECKPOINT_EVERY_MS / 4,
+    });
     expect(found).toBe(1);
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { PLAYGROUND_DIR, PLAYGROUND_INDEX } from '../src/http/playground';
 import { startServer, type TestServer } from './support/server';
+import { eventually } from './support/wait';
 
 // Debian's chromium (`apt-get install -y chromium`); .ci/run installs it. Missing is a failure.
 const CHROMIUM = '/usr/bin/chromium';
@@ -17,13 +18,12 @@ async function editorText(editor: Locator): Promise<string> {
 
 /** Waits until the editor's text (without spaces) satisfies `done`, and returns it. */
 async function waitForText(editor: Locator, done: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const text = await editorText(editor);
-    if (done(text)) return text;
-    if (Date.now() > deadline) throw new Error(`the editor still shows: ${text}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let text = '';
+  const shown = async () => done((text = await editorText(editor)));
+  if (!(await eventually(shown, { withinMs: 15_000, everyMs: 100 }))) {
+    throw new Error(`the editor still shows: ${text}`);
   }
+  return text;
 }
 
 /**

@@ -88,6 +88,22 @@ async function guessesPerWindow(
   return checked;
 }
 
+/** Like guessesPerWindow, but `count` guesses sent all at once, each from its own address. */
+async function guessesAtOnce(server: TestServer, account: string, count: number) {
+  const outcomes = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const { body } = await call(
+        server,
+        LOGIN,
+        { input: { account, password: `guess number ${i}` } },
+        { 'x-forwarded-for': `198.51.100.${i}` },
+      );
+      return body.data!.login!.__typename;
+    }),
+  );
+  return outcomes.filter((outcome) => outcome === 'WrongPassword').length;
+}
+
 async function fuzz(server: TestServer, runs: number) {
   const text = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 300 }),
@@ -209,6 +225,8 @@ async function main() {
     (i) => `198.51.100.${i % 100}`,
   );
   rows.push(['guesses checked per account per hour, 100 addresses', perHour(many)]);
+  const atOnce = await guessesAtOnce(limited, (await victim(limited)).account, 100);
+  rows.push(['guesses checked per account per hour, 100 addresses at once', perHour(atOnce)]);
   const aliased = await victim(limited);
   const guesses = Array.from(
     { length: 100 },

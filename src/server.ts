@@ -154,7 +154,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const emailTokens = new EmailTokens(statements);
   const mail = new AccountMail(mailer, emailTokens, limits, config.mail, logger);
   const users = new UserStore(statements);
-  const loginReads = new LoginReads(statements, users, limits);
+  const loginReads = new LoginReads(statements, users, limits, config.hideAccountExistence);
   const accounts = new AccountService(
     passwords,
     tokens,

@@ -2,17 +2,25 @@ import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { LoginDocument, RegisterDocument, SessionsDocument } from './generated/graphql';
 import { registerUser, type Registered, sessionIdOf } from './support/accounts';
 import { bearer, startServer, type TestServer } from './support/server';
+import { eventually } from './support/wait';
 
 // A request whose client hangs up while it waits for a password hash gets no hash: under
 // overload the queue would otherwise hash for clients that have given up, and the login would
 // still open a session that nobody holds. One hash at a time here, so that a request can be made
-// to wait behind others for certain.
+// to wait behind others for certain. A password never checked counts as no wrong password: the
+// limit of one per account here would refuse the next login were it counted.
 describe('a client that hangs up while its request waits for a hash', () => {
   let server: TestServer;
   let ada: Registered;
 
   beforeAll(async () => {
-    server = await startServer({ PASSWORD_HASH_CONCURRENCY: '1' });
+    server = await startServer({
+      PASSWORD_HASH_CONCURRENCY: '1',
+      RATE_LIMIT: '',
+      RATE_LIMIT_LOGIN_ACCOUNT: '1/15m',
+      RATE_LIMIT_LOGIN_ADDRESS: '1000/15m',
+      RATE_LIMIT_REGISTER_ADDRESS: '1000/1h',
+    });
     ada = await registerUser(server);
   });
   afterAll(() => server.close());
@@ -33,11 +41,22 @@ describe('a client that hangs up while its request waits for a hash', () => {
     return ahead;
   }
 
-  /** Sends `document` and hangs up once the server has had it long enough to queue its hash. */
+  const handledHangUps = () =>
+    server.logs.filter(
+      ({ msg }) =>
+        msg === 'client gone before its answer: the work still queued for it was skipped',
+    ).length;
+
+  /**
+   * Sends `document` and hangs up once the server has had it long enough to queue its hash; then
+   * waits until the server has seen the hang-up through (its log line comes last, once what was
+   * counted for the request is given back).
+   */
   async function sendAndHangUp<TVariables>(
     document: TypedDocumentNode<unknown, TVariables>,
     variables: TVariables,
   ): Promise<void> {
+    const before = handledHangUps();
     const controller = new AbortController();
     const sent = server
       .request(document, variables, {}, controller.signal)
@@ -45,6 +64,7 @@ describe('a client that hangs up while its request waits for a hash', () => {
     await new Promise((wait) => setTimeout(wait, 30));
     controller.abort();
     expect(await sent).toBe('AbortError');
+    expect(await eventually(() => handledHangUps() > before)).toBe(true);
   }
 
   it('a login opens no session', async () => {
@@ -67,11 +87,11 @@ describe('a client that hangs up while its request waits for a hash', () => {
       const sessions = body.data?.sessions;
       return sessions?.__typename === 'SessionList' ? sessions.items.map(({ id }) => id) : [];
     };
-    let ids = await listed();
-    for (let look = 0; look < 5 && ids.length === 2; look++) {
-      await new Promise((wait) => setTimeout(wait, 100));
-      ids = await listed();
-    }
+    let ids: string[] = [];
+    await eventually(async () => (ids = await listed()).length !== 2, {
+      withinMs: 500,
+      everyMs: 100,
+    });
     expect(ids.sort()).toEqual([ada.sessionId, sessionIdOf(login.accessToken)].sort());
     expect(server.logs).toContainEqual(
       expect.objectContaining({
@@ -80,6 +100,18 @@ describe('a client that hangs up while its request waits for a hash', () => {
       }),
     );
     expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+
+  it('a login whose wrong password was never checked counts no wrong password', async () => {
+    const ahead = await queueAhead();
+    await sendAndHangUp(LoginDocument, {
+      input: { account: ada.account, password: 'not the password at all' },
+    });
+    const { body } = await server.request(LoginDocument, {
+      input: { account: ada.account, password: ada.password },
+    });
+    expect(body.data?.login?.__typename).toBe('AuthPayload');
+    expect(await Promise.all(ahead)).toEqual(ahead.map(() => 'registered'));
   });
 
   it('a registration creates no account, so its email can register at once', async () => {

@@ -1,4 +1,5 @@
 import {
+  DeleteAccountDocument,
   LoginDocument,
   MeDocument,
   RegisterDocument,
@@ -133,6 +134,53 @@ describe('rate limits (1020)', () => {
     }
   });
 
+  it('wrong passwords sent all at once cannot outnumber the limit', async () => {
+    const server = await startServer({
+      RATE_LIMIT: '',
+      RATE_LIMIT_LOGIN_ACCOUNT: '3/15m',
+      TRUST_PROXY: '1',
+    });
+    try {
+      const victim = await registerUser(server);
+      // Nine guesses in flight together, each from an address of its own: were the count read
+      // before the hashes and written after, all nine would be checked.
+      const outcomes = await Promise.all(
+        Array.from({ length: 9 }, async (_, i) => {
+          const { body } = await server.request(
+            LoginDocument,
+            { input: { account: victim.account, password: `guess number ${i}` } },
+            from(`198.51.100.${i + 1}`),
+          );
+          return body.data!.login.__typename;
+        }),
+      );
+      expect(outcomes.filter((name) => name === 'WrongPassword')).toHaveLength(3);
+      expect(outcomes.filter((name) => name === 'TooManyRequests')).toHaveLength(6);
+      const { body } = await server.request(LoginDocument, {
+        input: { account: victim.account, password: victim.password },
+      });
+      expect(body.data!.login.__typename).toBe('TooManyRequests');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('right passwords are not counted as wrong ones', async () => {
+    const server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_LOGIN_ACCOUNT: '2/15m' });
+    try {
+      const user = await registerUser(server);
+      const attempt = async (password: string) =>
+        (await server.request(LoginDocument, { input: { email: user.email, password } })).body.data!
+          .login.__typename;
+      for (let i = 0; i < 4; i++) expect(await attempt(user.password)).toBe('AuthPayload');
+      expect(await attempt('wrong one 1')).toBe('WrongPassword');
+      expect(await attempt('wrong one 2')).toBe('WrongPassword');
+      expect(await attempt('wrong one 3')).toBe('TooManyRequests');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('login attempts per address; X-Forwarded-For counts only with TRUST_PROXY', async () => {
     const trusting = await startServer({
       RATE_LIMIT: '',
@@ -195,6 +243,44 @@ describe('rate limits (1020)', () => {
         bearer(user.token),
       );
       expect(body.data!.updateProfile.__typename).toBe('User');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('wrong current passwords sent all at once cannot outnumber the limit either', async () => {
+    const server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_PASSWORD_CHECK: '2/15m' });
+    try {
+      const user = await registerUser(server);
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, async (_, i) => {
+          const { body } = await server.request(
+            DeleteAccountDocument,
+            { password: `surely this one ${i}` },
+            bearer(user.token),
+          );
+          return body.data!.deleteAccount.__typename;
+        }),
+      );
+      expect(outcomes.filter((name) => name === 'WrongPassword')).toHaveLength(2);
+      expect(outcomes.filter((name) => name === 'TooManyRequests')).toHaveLength(4);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('right current passwords are not counted as wrong ones', async () => {
+    const server = await startServer({ RATE_LIMIT: '', RATE_LIMIT_PASSWORD_CHECK: '2/15m' });
+    try {
+      const user = await registerUser(server);
+      for (let i = 0; i < 4; i++) {
+        const { body } = await server.request(
+          UpdateProfileDocument,
+          { input: { email: `moved-${i}@example.com`, currentPassword: user.password } },
+          bearer(user.token),
+        );
+        expect(body.data!.updateProfile).toMatchObject({ email: `moved-${i}@example.com` });
+      }
     } finally {
       await server.close();
     }

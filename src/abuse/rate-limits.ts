@@ -12,31 +12,35 @@ import { type RateLimits as RateLimitSettings, type RateWindow } from '../config
 import { portableStatement, type PreparedStatements } from '../db/prepared-statements';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfter: number };
-/** A verdict, and how many events the key has counted in its current window. */
-export type Standing = Verdict & { counted: number };
+
+/**
+ * An event counted before the work it limits (a password check): the verdict, how many events
+ * the key had counted before this one in its window, and when that window ends. Counting first
+ * is what keeps concurrent requests from all passing a limit that none of them has counted
+ * against yet; an event that turns out not to count (the right password) is given back.
+ */
+export type Claim = Verdict & { before: number; windowEndsAt: number };
 
 const ALLOWED: Verdict = Object.freeze({ allowed: true });
-/** A key never counted (or no limit at all): allowed, nothing counted. */
-const UNCOUNTED: Standing = Object.freeze({ allowed: true, counted: 0 });
 
-/** A key's count in its current window, and the milliseconds left of that window. */
+/** A key's count in its current window, and when (epoch ms) that window ends. */
 export interface Tally {
   counted: number;
-  msLeft: number;
+  endsAt: number;
 }
 
 /** Where a Counter keeps its tallies, each key under the counter's own prefix. */
 interface Tallies {
-  /** The key's tally, or null when it has none in a current window. */
-  get(key: string): Promise<Tally | null>;
   /** Counts one more for the key (in a new window if its last one ended): the tally after. */
   add(key: string): Promise<Tally>;
+  /** Takes one back from the key's count, if its window is still the one ending at `endsAt`. */
+  subtract(key: string, endsAt: number): Promise<void>;
   remove(key: string): Promise<void>;
 }
 
 const blocked = (tally: Tally): Verdict => ({
   allowed: false,
-  retryAfter: Math.max(1, Math.ceil(tally.msLeft / 1000)),
+  retryAfter: Math.max(1, Math.ceil((tally.endsAt - Date.now()) / 1000)),
 });
 
 /**
@@ -50,30 +54,36 @@ export class Counter {
     readonly count: number,
   ) {}
 
-  /** Whether the key is already at its limit, counting nothing. */
-  async check(key: string): Promise<Standing> {
-    return this.standing((await this.tallies?.get(key)) ?? null);
-  }
-
   /** Counts one event; refused when it goes over the limit. */
   async hit(key: string): Promise<Verdict> {
     return this.tallies ? this.verdict(await this.tallies.add(key)) : ALLOWED;
+  }
+
+  /** Counts one event that may be given back (giveBack); refused when it goes over the limit. */
+  async take(key: string): Promise<Claim> {
+    if (!this.tallies) return { ...ALLOWED, before: 0, windowEndsAt: 0 };
+    return this.claim(await this.tallies.add(key));
+  }
+
+  /** Takes back the event `claim` counted, unless its window has ended since (nothing to undo). */
+  async giveBack(key: string, claim: Claim): Promise<void> {
+    if (this.tallies && claim.windowEndsAt > Date.now()) {
+      await this.tallies.subtract(key, claim.windowEndsAt);
+    }
   }
 
   async reset(key: string): Promise<void> {
     await this.tallies?.remove(key);
   }
 
-  /** check()'s answer for a key whose tally was read (null: none in a current window). */
-  standing(tally: Tally | null): Standing {
-    if (!tally) return UNCOUNTED;
-    const { counted } = tally;
-    return { ...(counted >= this.count ? blocked(tally) : ALLOWED), counted };
-  }
-
   /** hit()'s answer for a key whose tally after counting one is `tally`. */
   verdict(tally: Tally): Verdict {
     return tally.counted > this.count ? blocked(tally) : ALLOWED;
+  }
+
+  /** take()'s answer for a key whose tally after counting one is `tally`. */
+  claim(tally: Tally): Claim {
+    return { ...this.verdict(tally), before: tally.counted - 1, windowEndsAt: tally.endsAt };
   }
 
   /**
@@ -90,11 +100,6 @@ export class Counter {
 class LimiterTallies implements Tallies {
   constructor(private readonly limiter: RateLimiterAbstract) {}
 
-  async get(key: string): Promise<Tally | null> {
-    const result = await this.limiter.get(key);
-    return result && limiterTally(result);
-  }
-
   async add(key: string): Promise<Tally> {
     try {
       return limiterTally(await this.limiter.consume(key, 1));
@@ -105,6 +110,11 @@ class LimiterTallies implements Tallies {
     }
   }
 
+  async subtract(key: string): Promise<void> {
+    // The stores keep no window's identity, only its time left: giveBack checked it has some.
+    await this.limiter.reward(key, 1);
+  }
+
   async remove(key: string): Promise<void> {
     await this.limiter.delete(key);
   }
@@ -112,7 +122,7 @@ class LimiterTallies implements Tallies {
 
 const limiterTally = (result: RateLimiterRes): Tally => ({
   counted: result.consumedPoints,
-  msLeft: result.msBeforeNext,
+  endsAt: Date.now() + result.msBeforeNext,
 });
 
 /**
@@ -136,17 +146,19 @@ export const COUNT_ONE = `insert into rate_limits (key, points, expire) values (
 /**
  * COUNT_ONE, counted only where `condition` holds over the rows of `from` (in a statement that
  * counts along with other work, the answers of its other clauses): no row, nothing counted and
- * nothing answered. Its parameters are PostgresTallies.countOne's with the condition's own.
+ * nothing answered. Its parameters are PostgresTallies.countOne's with the condition's own. The
+ * key may be an expression over `from` instead (a user's key from the user found): its
+ * parameters are then countOne's `key`.
  */
-export const countOneWhere = (from: string, condition: string): string =>
+export const countOneWhere = (from: string, condition: string, key = '?::varchar'): string =>
   'insert into rate_limits (key, points, expire) ' +
-  `select ?::varchar, 1, ?::bigint from ${from} where ${condition} ${COUNTED}`;
+  `select ${key}, 1, ?::bigint from ${from} where ${condition} ${COUNTED}`;
 
 const TALLY = {
   add: portableStatement('rate_limit_add', COUNT_ONE),
-  get: portableStatement(
-    'rate_limit_get',
-    'select points, expire from rate_limits where key = ? and expire > ?',
+  subtract: portableStatement(
+    'rate_limit_subtract',
+    'update rate_limits set points = points - 1 where key = ? and expire = ? and points > 0',
   ),
   remove: portableStatement('rate_limit_remove', 'delete from rate_limits where key = ?'),
 };
@@ -158,16 +170,13 @@ export class PostgresTallies implements Tallies {
     private readonly windowMs: number,
   ) {}
 
-  async get(key: string): Promise<Tally | null> {
-    const now = Date.now();
-    const row = await this.statements.first<TallyRow>(TALLY.get, [this.stored(key), now]);
-    return row ? tallyOf(row, now) : null;
+  async add(key: string): Promise<Tally> {
+    const [row] = await this.statements.write<TallyRow>(TALLY.add, this.countOne(key, Date.now()));
+    return tallyOf(row!);
   }
 
-  async add(key: string): Promise<Tally> {
-    const now = Date.now();
-    const [row] = await this.statements.write<TallyRow>(TALLY.add, this.countOne(key, now));
-    return tallyOf(row!, now);
+  async subtract(key: string, endsAt: number): Promise<void> {
+    await this.statements.write(TALLY.subtract, [this.stored(key), endsAt]);
   }
 
   async remove(key: string): Promise<void> {
@@ -181,22 +190,24 @@ export class PostgresTallies implements Tallies {
 
   /**
    * COUNT_ONE's parameters, to count one for the key at `now`; with `condition`, the parameters
-   * of countOneWhere's condition, for that statement.
+   * of countOneWhere's condition, for that statement. `key` may instead be the parameters of
+   * countOneWhere's key expression.
    */
-  countOne(key: string, now: number, condition: readonly unknown[] = []): unknown[] {
-    return [this.stored(key), now + this.windowMs, ...condition, now, now];
+  countOne(key: string | readonly unknown[], now: number, condition: readonly unknown[] = []) {
+    const keyParameters = typeof key === 'string' ? [this.stored(key)] : key;
+    return [...keyParameters, now + this.windowMs, ...condition, now, now];
   }
 }
 
-/** A tally's row, read at `now`; pg gives `bigint` columns as text. */
+/** A tally's row; pg gives `bigint` columns as text. */
 export interface TallyRow {
   points: number;
   expire: string;
 }
 
-export const tallyOf = (row: TallyRow, now: number): Tally => ({
+export const tallyOf = (row: TallyRow): Tally => ({
   counted: row.points,
-  msLeft: Math.max(0, Number(row.expire) - now),
+  endsAt: Number(row.expire),
 });
 
 /**

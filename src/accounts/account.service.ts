@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { addressKey, type Counter, type RateLimits, type Standing } from '../abuse/rate-limits';
+import { addressKey, type Claim, type Counter, type RateLimits } from '../abuse/rate-limits';
 import { userKey, type Lookup, type LoginReads, unknownKey } from './login-reads';
 import { type RegistrationReads } from './registration-reads';
 import { type Context } from '../context';
@@ -192,10 +192,25 @@ export class AccountService {
     );
     if (check instanceof ErrorResult) return check;
     if (!user) return new WrongPassword(); // the decoy matched: no password should, but never sign in
-    // Wrong passwords counted before this right one are forgotten; with none, there is nothing to
-    // forget (and, on a shared store, no round trip to make).
-    if (check.failures > 0) await this.limits.loginAccount.reset(key);
-    if (check.outdated) {
+    // The right password: the attempt counted before the hash is given back, and any wrong ones
+    // counted before it are forgotten (a success resets the count), beside the sign-in's writes.
+    const { claim } = check;
+    const counter = this.limits.loginAccount;
+    const [, answer] = await Promise.all([
+      claim.before > 0 ? counter.reset(key) : counter.giveBack(key, claim),
+      this.afterRightPassword(ctx, user, password, check.outdated),
+    ]);
+    return answer;
+  }
+
+  /** A login's end once the password was right: a hash upgraded if outdated, then the session. */
+  private async afterRightPassword(
+    ctx: Context,
+    user: User,
+    password: string,
+    outdated: boolean,
+  ): Promise<AuthPayload | ErrorResult> {
+    if (outdated) {
       // Parameters were raised since this hash was made: upgrade it now that we hold the password.
       user.passwordHash = await this.passwords.hash(password);
       await ctx.em.nativeUpdate(User, { id: user.id }, { passwordHash: user.passwordHash });
@@ -382,21 +397,27 @@ export class AccountService {
     user: User,
     password: string,
   ): Promise<ErrorResult | null> {
+    const counter = this.limits.passwordCheck;
+    const key = userKey(user.id);
     const check = await this.guardedCheck(
-      this.limits.passwordCheck,
-      userKey(user.id),
+      counter,
+      key,
       user.passwordHash,
       password,
       ctx.clientGone,
     );
-    return check instanceof ErrorResult ? check : null;
+    if (check instanceof ErrorResult) return check;
+    await counter.giveBack(key, check.claim); // the right password: not a wrong one
+    return null;
   }
 
   /**
-   * Every password check behind a limit: wrong answers are counted under `key`, and while the
-   * key is limited even the right password is refused, so the limit tells an attacker nothing.
-   * A check skipped because its client hung up (`clientGone`) counts as nothing. `standing` is
-   * the key's, when already read (LoginReads).
+   * Every password check behind a limit. The attempt is counted under `key` before the hash (by
+   * the login's reads when `claim` is given), so that checks made at once cannot all pass a limit
+   * that none of them has counted against yet; while the key is limited even the right password
+   * is refused, so the limit tells an attacker nothing. A wrong password stays counted; after a
+   * right one the caller gives the claim back (or resets the key). A check skipped because its
+   * client hung up (`clientGone`) counts as nothing.
    */
   private async guardedCheck(
     counter: Counter,
@@ -404,14 +425,18 @@ export class AccountService {
     hash: string,
     password: string,
     clientGone: AbortSignal,
-    standing: Standing | null = null,
-  ): Promise<(PasswordCheck & { failures: number }) | ErrorResult> {
-    const limit = standing ?? (await counter.check(key));
-    if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
-    const check = await this.passwords.check(hash, password, clientGone);
-    if (check.matches) return { ...check, failures: limit.counted };
-    await counter.hit(key);
-    return new WrongPassword();
+    claim: Claim | null = null,
+  ): Promise<(PasswordCheck & { claim: Claim }) | ErrorResult> {
+    const taken = claim ?? (await counter.take(key));
+    if (!taken.allowed) return new TooManyRequests(taken.retryAfter);
+    let check: PasswordCheck;
+    try {
+      check = await this.passwords.check(hash, password, clientGone);
+    } catch (error) {
+      await counter.giveBack(key, taken);
+      throw error;
+    }
+    return check.matches ? { ...check, claim: taken } : new WrongPassword();
   }
 
   private findById(id: string): Promise<User | null> {

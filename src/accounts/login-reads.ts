@@ -1,7 +1,8 @@
 import {
+  type Claim,
   COUNT_ONE,
+  countOneWhere,
   type RateLimits,
-  type Standing,
   tallyOf,
   type Verdict,
 } from '../abuse/rate-limits';
@@ -27,26 +28,34 @@ export interface LoginRead {
   address: Verdict;
   user: User | null;
   /**
-   * The wrong passwords counted against the account (or the unknown identifier's key), when
-   * read together with the user; null when they must be read on their own.
+   * The attempt counted against the account (or the unknown identifier's key) as a possible wrong
+   * password, when counted together with the reads; null when it is still to be counted.
    */
-  account: Standing | null;
+  account: Claim | null;
 }
 
 /**
- * With the counters in PostgreSQL, the three reads of a login are one statement: the attempt
- * counted under the address (COUNT_ONE, as a data-modifying WITH clause), the user, and the
- * count of wrong passwords under the user's key (or the unknown identifier's). One trip instead
- * of two in a row, and one statement instead of three. PostgreSQL's only: SQLite allows no INSERT
- * in a WITH clause, and keeps its counters in memory anyway.
+ * With the counters in PostgreSQL, what a login reads and counts before its hash is one
+ * statement: the attempt counted under the address (COUNT_ONE, as a data-modifying WITH clause),
+ * the user, and, for an attempt within the address's limit that will check a password (the user
+ * exists, or existence is hidden), the attempt counted as a possible wrong password under the
+ * user's key or the unknown identifier's (countOneWhere over the other two clauses' answers). One
+ * trip instead of two in a row, and one statement instead of three. PostgreSQL's only: SQLite
+ * allows no INSERT in a WITH clause, and keeps its counters in memory anyway.
  */
 const loginStatement = (column: 'account' | 'email_normalized') =>
   portableStatement(
     `login_reads_by_${column}`,
-    `with hit as (${COUNT_ONE}) select hit.points as hit_points, hit.expire as hit_expire, ` +
-      `t.points as tally_points, t.expire as tally_expire, ${USER_COLUMNS} from hit ` +
-      `left join users u on u.${column} = ? ` +
-      'left join rate_limits t on t.key = coalesce(? || u.id, ?) and t.expire > ?',
+    `with hit as (${COUNT_ONE}), ` +
+      `found as (select ${USER_COLUMNS} from users u where u.${column} = ?), ` +
+      `attempt as (${countOneWhere(
+        'hit left join found on true',
+        'hit.points <= ? and (found.id is not null or ?::boolean)',
+        'coalesce(?::varchar || found.id, ?::varchar)',
+      )}) ` +
+      'select hit.points as hit_points, hit.expire as hit_expire, ' +
+      'attempt.points as attempt_points, attempt.expire as attempt_expire, found.* ' +
+      'from hit left join found on true left join attempt on true',
   );
 const BY_ACCOUNT = loginStatement('account');
 const BY_EMAIL = loginStatement('email_normalized');
@@ -55,8 +64,8 @@ const BY_EMAIL = loginStatement('email_normalized');
 type LoginRow = (UserRow | Record<keyof UserRow, null>) & {
   hit_points: number;
   hit_expire: string;
-  tally_points: number | null;
-  tally_expire: string | null;
+  attempt_points: number | null;
+  attempt_expire: string | null;
 };
 
 /** The reads a login makes before its hash: in one statement where the counters allow it. */
@@ -65,6 +74,8 @@ export class LoginReads {
     private readonly statements: PreparedStatements,
     private readonly users: UserStore,
     private readonly limits: RateLimits,
+    /** HIDE_ACCOUNT_EXISTENCE: an unknown identifier's password is checked too (against a decoy). */
+    private readonly hideAccountExistence: boolean,
   ) {}
 
   /** Counts the attempt under `address` (an addressKey) and finds the user `lookup` names. */
@@ -84,22 +95,20 @@ export class LoginReads {
     const now = Date.now();
     const [statement, value] =
       'account' in lookup ? [BY_ACCOUNT, lookup.account] : [BY_EMAIL, lookup.emailNormalized];
+    const accountKey = [byAccount.stored(userKey('')), byAccount.stored(unknownKey(lookup))];
     const [row] = await this.statements.write<LoginRow>(statement, [
       ...byAddress.countOne(address, now),
       value,
-      byAccount.stored(userKey('')),
-      byAccount.stored(unknownKey(lookup)),
-      now,
+      ...byAccount.countOne(accountKey, now, [loginAddress.count, this.hideAccountExistence]),
     ]);
-    const { hit_points, hit_expire, tally_points, tally_expire } = row!;
+    const { hit_points, hit_expire, attempt_points, attempt_expire } = row!;
     return {
-      address: loginAddress.verdict(tallyOf({ points: hit_points, expire: hit_expire }, now)),
+      address: loginAddress.verdict(tallyOf({ points: hit_points, expire: hit_expire })),
       user: row!.id === null ? null : userFromRow(row!),
-      account: loginAccount.standing(
-        tally_points === null
+      account:
+        attempt_points === null
           ? null
-          : tallyOf({ points: tally_points, expire: tally_expire! }, now),
-      ),
+          : loginAccount.claim(tallyOf({ points: attempt_points, expire: attempt_expire! })),
     };
   }
 }

@@ -76,13 +76,13 @@ export class RegistrationReads {
     ]);
     const { hit_points, hit_expire, taken, mail_points, mail_expire } = row!;
     const addressVerdict = registerAddress.verdict(
-      tallyOf({ points: hit_points, expire: hit_expire }, now),
+      tallyOf({ points: hit_points, expire: hit_expire }),
     );
     if (mail_points === null) return { address: addressVerdict, emailTaken: taken };
     return {
       address: addressVerdict,
       emailTaken: taken,
-      mail: mailRecipient.verdict(tallyOf({ points: mail_points, expire: mail_expire! }, now)),
+      mail: mailRecipient.verdict(tallyOf({ points: mail_points, expire: mail_expire! })),
     };
   }
 }

@@ -3,6 +3,7 @@ import {
   LoginDocument,
   MeDocument,
   RegisterDocument,
+  SessionsDocument,
   UpdateProfileDocument,
 } from './generated/graphql';
 import { registerUser } from './support/accounts';
@@ -203,6 +204,35 @@ describe('rate limits (1020)', () => {
     } finally {
       await trusting.close();
       await direct.close();
+    }
+  });
+
+  it('an X-Forwarded-For entry that is no address is not used: the socket’s address stands', async () => {
+    // TRUST_PROXY=2 with no proxy in front: the entry it reads is the client's own text.
+    const server = await startServer({ RATE_LIMIT: '', TRUST_PROXY: '2' });
+    try {
+      const user = await registerUser(server);
+      const addressOf = async (forwardedFor: string) => {
+        const { body } = await server.request(
+          LoginDocument,
+          { input: { account: user.account, password: user.password } },
+          { 'x-forwarded-for': forwardedFor },
+        );
+        const login = body.data!.login;
+        if (login.__typename !== 'AuthPayload') throw new Error(JSON.stringify(body));
+        const listed = await server.request(SessionsDocument, {}, bearer(login.accessToken));
+        const sessions = listed.body.data!.sessions;
+        if (sessions.__typename !== 'SessionList') throw new Error(sessions.__typename);
+        return sessions.items.find(({ current }) => current)!.address;
+      };
+      expect(await addressOf(`${'x'.repeat(300)}, 10.0.0.1`)).toBe('127.0.0.1');
+      expect(await addressOf('<script>, 10.0.0.1')).toBe('127.0.0.1');
+      // What proxies do write: an address, maybe with its port.
+      expect(await addressOf('203.0.113.9, 10.0.0.1')).toBe('203.0.113.9');
+      expect(await addressOf('203.0.113.9:41234, 10.0.0.1')).toBe('203.0.113.9');
+      expect(await addressOf('[2001:db8::7]:443, 10.0.0.1')).toBe('2001:db8::7');
+    } finally {
+      await server.close();
     }
   });
 

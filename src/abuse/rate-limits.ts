@@ -1,4 +1,4 @@
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { type EntityManager } from '@mikro-orm/core';
 import { type SqlEntityManager } from '@mikro-orm/knex';
 import type Redis from 'ioredis';
@@ -276,8 +276,22 @@ export class RateLimits {
 }
 
 /**
+ * An address as a proxy writes it into X-Forwarded-For: an IP, maybe with its port
+ * ("203.0.113.7:41234", "[2001:db8::1]:443"); null for anything else.
+ */
+function forwardedIp(hop: string): string | null {
+  if (isIP(hop)) return hop;
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop)?.[1];
+  if (bracketed && isIPv6(bracketed)) return bracketed;
+  const withPort = /^([\d.]+):\d+$/.exec(hop)?.[1];
+  return withPort && isIPv4(withPort) ? withPort : null;
+}
+
+/**
  * The client's address: the socket's, or with TRUST_PROXY=n the address the outermost of our n
- * trusted proxies saw (the n-th X-Forwarded-For entry from the right).
+ * trusted proxies saw (the n-th X-Forwarded-For entry from the right). An entry that is no
+ * address (the client's own text, when TRUST_PROXY counts more proxies than there are) is not
+ * used: the socket's address stands, the nearest proxy's.
  */
 export function clientAddress(
   socketAddress: string | undefined,
@@ -290,7 +304,8 @@ export function clientAddress(
       .split(',')
       .map((hop) => hop.trim())
       .filter(Boolean);
-    if (hops.length > 0) address = hops[Math.max(0, hops.length - trustedHops)]!;
+    const hop = hops[Math.max(0, hops.length - trustedHops)];
+    if (hop) address = forwardedIp(hop) ?? address;
   }
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }

@@ -180,6 +180,11 @@ describe('username', () => {
     ['32 characters', a32, a32],
     ['32 astral code points (.length 64)', cjkAstral.repeat(32), cjkAstral.repeat(32)],
     ['32 math letters NFKC-folding to ASCII', '\u{1D49C}'.repeat(32), 'A'.repeat(32)],
+    [
+      '32 İ, whose lower case (i and a dot above) is 64 code points',
+      'İ'.repeat(32),
+      'İ'.repeat(32),
+    ],
   ])('accepts %s: %j is stored as %j', async (_label, username, stored) => {
     const user = await registerOk(validInput({ username }));
     expect(user.username).toBe(stored);
@@ -390,8 +395,10 @@ describe('avatar', () => {
     ['http', 'http://example.com/a.png'],
     ['a port, query and fragment', 'https://example.com:8443/a.png?size=64#x'],
     ['255 characters', avatarOfLength(255)],
+    // Characters, not UTF-16 units: an emoji is one character, though .length counts it twice.
+    ['255 characters, one an emoji (.length 256)', `${avatarOfLength(253)}#😀`],
   ])('accepts an absolute %s URL', async (_label, avatar) => {
-    expect(avatar.length).toBeLessThanOrEqual(255);
+    expect([...avatar].length).toBeLessThanOrEqual(255);
     const user = await registerOk(validInput({ avatar }));
     expect(user.avatar).toBe(avatar);
     expect((await storedUser(user.account)).avatar).toBe(avatar);
@@ -409,6 +416,7 @@ describe('avatar', () => {
     ['https:// with no host', 'https://'],
     ['a space inside', 'https://example.com/a b.png'],
     ['256 characters', avatarOfLength(256)],
+    ['256 characters, one an emoji', `${avatarOfLength(254)}#😀`],
   ])('rejects %s with 1005 and stores nothing', async (_label, avatar) => {
     const input = validInput({ avatar });
     await expectRejectedRegistration(input, 1005, 'avatar');
@@ -523,6 +531,13 @@ describe('updateProfile applies the same rules', () => {
     expect(member(response.body.data?.updateProfile, 'User').username).toBe('Ada');
     expectEnvelope(response, 1000);
     expect((await me(user)).username).toBe('Ada');
+  });
+
+  it('stores a 32-character username whose lower case is longer (İ)', async () => {
+    const user = await registerUser(server);
+    const response = await update(user, { username: 'İ'.repeat(32) });
+    expect(member(response.body.data?.updateProfile, 'User').username).toBe('İ'.repeat(32));
+    expect((await me(user)).username).toBe('İ'.repeat(32));
   });
 
   it.each([

@@ -130,7 +130,7 @@ const CONTROL_OR_SPACE = /[\s\p{C}]/u;
 export function avatar(raw: string | null | undefined, field = 'avatar'): Checked<string | null> {
   const value = (raw ?? '').trim();
   if (value === '') return ok(null);
-  if (value.length > 255) return broken(field, 'AVATAR_FONT_LENGTH', 'avatar.length');
+  if (codePoints(value) > 255) return broken(field, 'AVATAR_FONT_LENGTH', 'avatar.length');
   if (CONTROL_OR_SPACE.test(value) || !URL.canParse(value)) {
     return broken(field, 'AVATAR_FONT_LENGTH', 'avatar.url');
   }

@@ -35,8 +35,11 @@ export class User {
   @Property({ type: 'string', length: 32 })
   username!: string;
 
-  /** The username in lower case (every script, unlike SQL lower()): what `users(search)` matches. */
-  @Property({ type: 'string', length: 32, hidden: true, default: '' })
+  /**
+   * The username in lower case (every script, unlike SQL lower()): what `users(search)` matches.
+   * Up to twice the username's length: İ lower-cases to two code points (i and a dot above).
+   */
+  @Property({ type: 'string', length: 64, hidden: true, default: '' })
   usernameFolded!: string;
 
   /** As the user typed it. Exposed through UserResolver.email, which hides it from others. */

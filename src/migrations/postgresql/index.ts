@@ -3,6 +3,7 @@ import { Migration20261125033612 } from './Migration20261125033612_initial';
 import { Migration20261125040000 } from './Migration20261125040000_rate_limits';
 import { Migration20261125060003 } from './Migration20261125060003_email';
 import { Migration20261202040000 } from './Migration20261202040000_rate_limits_unlogged';
+import { Migration20261203140000 } from './Migration20261203140000_username_folded_length';
 
 /** Every PostgreSQL migration, in order. Listed here rather than globbed so compiled builds find them. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -12,5 +13,9 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261202040000_rate_limits_unlogged',
     class: Migration20261202040000,
+  },
+  {
+    name: 'Migration20261203140000_username_folded_length',
+    class: Migration20261203140000,
   },
 ];

@@ -562,6 +562,31 @@ describe('users and setRole', () => {
     });
   });
 
+  it("a deleted admin's token: setRole is UserNotExist 1016, users (no UserNotExist) 1010", async () => {
+    const gone = await registerUser(server);
+    expectUser(await setRole(server, admin.token, { userId: gone.id, role: 'ADMIN' }));
+    const { body } = await server.request(
+      DeleteAccountDocument,
+      { password: gone.password },
+      bearer(gone.token),
+    );
+    expect(body.data?.deleteAccount.__typename).toBe('AccountDeleted');
+    const user = await registerUser(server);
+    expectFailure(
+      await setRole(server, gone.token, { userId: user.id, role: 'ADMIN' }),
+      'UserNotExist',
+      1016,
+      'USER_NOT_EXIST',
+    );
+    expectFailure(
+      await listUsers(server, gone.token, { first: 1 }),
+      'InvalidToken',
+      1010,
+      'INVALID_TOKEN_ERROR',
+    );
+    expect(await roleOf(server, user.token)).toBe('USER');
+  });
+
   it("an admin sees other users' emails in users", async () => {
     const tag = letters();
     const users = await Promise.all(

@@ -92,7 +92,8 @@ export class AdminService {
   }
 
   async setRole(ctx: Context, userId: string, role: Role): Promise<User | ErrorResult> {
-    const caller = await ctx.auth.requireSession();
+    // SetRoleResult has UserNotExist: a token whose user is gone is 1016 here, as in `me`.
+    const caller = await ctx.auth.require();
     if (!(caller instanceof User)) return caller;
     if (caller.role !== Roles.ADMIN) return new InsufficientPermissions('permission.admin');
     const id = canonicalId(userId);

@@ -318,6 +318,16 @@ describe('users and setRole', () => {
       ]);
     });
 
+    it('search: 254 characters are searched; 255, or a NUL, are InvalidInput 1001 on field search', async () => {
+      const page = expectConnection(
+        await listUsers(server, admin.token, { search: 'q'.repeat(254) }),
+      );
+      expect(page.totalCount).toBe(0);
+      for (const search of ['q'.repeat(255), 'ada\u0000', '\u0000']) {
+        expectInvalidInput(await listUsers(server, admin.token, { search }), 'search');
+      }
+    });
+
     it('first: null is InvalidInput 1001 on field first, not an internal error', async () => {
       expectInvalidInput(await listUsers(server, admin.token, { first: null }), 'first');
     });

@@ -54,7 +54,8 @@ export class AdminService {
       violations.push(new FieldViolation('after', 'MISSING_REQUIRED_PARAMS', 'users.after'));
     }
     const term = searchForm(search ?? '').trim();
-    if (term.length > SEARCH_MAX) {
+    // No stored name, address or account holds a NUL, and PostgreSQL's text cannot: refused.
+    if (term.length > SEARCH_MAX || term.includes('\0')) {
       violations.push(new FieldViolation('search', 'MISSING_REQUIRED_PARAMS', 'users.search'));
     }
     const [firstViolation, ...rest] = violations;

@@ -43,7 +43,7 @@ export const en = {
   'permission.lastAdmin': 'The last admin cannot be demoted; promote another user first.',
   'users.first': 'first must be between 1 and 100.',
   'users.after': 'after is not a cursor this API gave out.',
-  'users.search': 'search may be at most 254 characters long.',
+  'users.search': 'search may be at most 254 characters long, with no NUL character.',
   'request.invalid': 'The request is not a valid GraphQL request: {detail}',
   'request.bodyTooLarge': 'The request body is larger than {max} bytes.',
   'request.batch':

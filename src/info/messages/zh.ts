@@ -43,7 +43,7 @@ export const zh: Record<MessageKey, string> = {
   'permission.lastAdmin': '不能降级最后一位管理员；请先提升另一位用户。',
   'users.first': 'first 必须在 1 到 100 之间。',
   'users.after': 'after 不是本接口给出的游标。',
-  'users.search': 'search 最多 254 个字符。',
+  'users.search': 'search 最多 254 个字符，且不能含 NUL 字符。',
   'request.invalid': '请求不是有效的 GraphQL 请求：{detail}',
   'request.bodyTooLarge': '请求体超过 {max} 字节。',
   'request.batch': '不接受批量请求（JSON 数组）；每个请求只发送一个操作。',

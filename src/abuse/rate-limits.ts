@@ -112,7 +112,10 @@ class LimiterTallies implements Tallies {
 
   async subtract(key: string): Promise<void> {
     // The stores keep no window's identity, only its time left: giveBack checked it has some.
-    await this.limiter.reward(key, 1);
+    // A key reset meanwhile (a right login forgets its count) comes back at -1: one is added
+    // again, so that no key starts a window with a guess in hand.
+    const after = await this.limiter.reward(key, 1);
+    if (after.consumedPoints < 0) await this.limiter.penalty(key, 1);
   }
 
   async remove(key: string): Promise<void> {

@@ -4,8 +4,14 @@
  * is MailboxOccupied (1012) as a result, never an error or a 500, and only the winner's password
  * logs in afterwards.
  */
-import { LoginDocument, RegisterDocument } from './generated/graphql';
-import { startServer, type TestServer } from './support/server';
+import {
+  ChangePasswordDocument,
+  DeleteAccountDocument,
+  LoginDocument,
+  RegisterDocument,
+} from './generated/graphql';
+import { registerUser } from './support/accounts';
+import { bearer, startServer, type TestServer } from './support/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -111,5 +117,67 @@ describe('concurrent registration with one email in many cases', () => {
       __typename: 'MailboxOccupied',
       infocode: 1012,
     });
+  });
+});
+
+// A password check is written against the hash it checked: a request in flight with the old
+// password cannot undo a change made meanwhile (the owner locking out someone who knew it).
+describe('password changes at once from the same current password', () => {
+  it('exactly one wins; the others are WrongPassword, and only the winner’s password logs in', async () => {
+    const user = await registerUser(server);
+    const chosen = ['first new passphrase', 'second new passphrase', 'third new passphrase'];
+    const answers = await Promise.all(
+      chosen.map((newPassword) =>
+        server.request(
+          ChangePasswordDocument,
+          { currentPassword: user.password, newPassword },
+          bearer(user.token),
+        ),
+      ),
+    );
+    const outcomes = answers.map(({ body }) => body.data?.changePassword.__typename);
+    expect(outcomes.filter((name) => name === 'AuthPayload')).toHaveLength(1);
+    expect(outcomes.filter((name) => name === 'WrongPassword')).toHaveLength(chosen.length - 1);
+    const winner = outcomes.indexOf('AuthPayload');
+
+    const logins = await Promise.all(
+      [user.password, ...chosen].map(async (password) => {
+        const { body } = await server.request(LoginDocument, {
+          input: { account: user.account, password },
+        });
+        return body.data?.login.__typename;
+      }),
+    );
+    expect(logins).toEqual(
+      ['WrongPassword', ...chosen].map((_, i) =>
+        i === winner + 1 ? 'AuthPayload' : 'WrongPassword',
+      ),
+    );
+  });
+
+  it('an account deleted with the old password while it changes stays, or goes, whole', async () => {
+    const user = await registerUser(server);
+    const [changed, deleted] = await Promise.all([
+      server.request(
+        ChangePasswordDocument,
+        { currentPassword: user.password, newPassword: 'a fresh new passphrase' },
+        bearer(user.token),
+      ),
+      server.request(DeleteAccountDocument, { password: user.password }, bearer(user.token)),
+    ]);
+    const change = changed.body.data?.changePassword.__typename;
+    const deletion = deleted.body.data?.deleteAccount.__typename;
+    // One of them acted on the password both checked; the other found it gone.
+    expect([change, deletion].sort()).toEqual(
+      change === 'AuthPayload'
+        ? ['AuthPayload', 'WrongPassword']
+        : ['AccountDeleted', 'WrongPassword'],
+    );
+    const { body } = await server.request(LoginDocument, {
+      input: { account: user.account, password: 'a fresh new passphrase' },
+    });
+    expect(body.data?.login.__typename).toBe(
+      change === 'AuthPayload' ? 'AuthPayload' : 'UserNotExist',
+    );
   });
 });

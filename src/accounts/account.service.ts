@@ -211,9 +211,15 @@ export class AccountService {
     outdated: boolean,
   ): Promise<AuthPayload | ErrorResult> {
     if (outdated) {
-      // Parameters were raised since this hash was made: upgrade it now that we hold the password.
+      // Parameters were raised since this hash was made: upgrade it now that we hold the password,
+      // unless the password was changed meanwhile (the upgrade would bring the old one back).
+      const checked = user.passwordHash;
       user.passwordHash = await this.passwords.hash(password);
-      await ctx.em.nativeUpdate(User, { id: user.id }, { passwordHash: user.passwordHash });
+      await ctx.em.nativeUpdate(
+        User,
+        { id: user.id, passwordHash: checked },
+        { passwordHash: user.passwordHash },
+      );
     }
     if (this.options.requireEmailVerification && !user.emailVerified) {
       // The password was right, so the owner is here: a fresh link helps them, and tells no one else.
@@ -514,7 +520,15 @@ export class AccountService {
     if (wrong) return wrong;
     const passwordHash = await this.passwords.hash(chosen, ctx.clientGone);
     return ctx.em.transactional(async (em) => {
-      await em.nativeUpdate(User, { id: caller.id }, { passwordHash, updatedAt: new Date() });
+      // Only over the hash just checked: a password changed or reset meanwhile (by the owner
+      // locking someone out, or another change sent at once) is not overwritten with one chosen
+      // by whoever knew the old one.
+      const changed = await em.nativeUpdate(
+        User,
+        { id: caller.id, passwordHash: caller.passwordHash },
+        { passwordHash, updatedAt: new Date() },
+      );
+      if (changed === 0) return new WrongPassword();
       caller.passwordHash = passwordHash;
       await this.sessions.endAll(em, caller.id);
       return this.signIn(ctx, caller, em);
@@ -529,8 +543,13 @@ export class AccountService {
     if (!given.ok) return new WrongPassword(); // blank: it cannot be the password
     const wrong = await this.checkPassword(ctx, caller, given.value);
     if (wrong) return wrong;
-    // Sessions go with the user (ON DELETE CASCADE); the email is free again at once.
-    await ctx.em.nativeDelete(User, { id: caller.id });
+    // Sessions go with the user (ON DELETE CASCADE); the email is free again at once. Only while
+    // the password is the one just checked: after a change or reset meanwhile, it is wrong.
+    const deleted = await ctx.em.nativeDelete(User, {
+      id: caller.id,
+      passwordHash: caller.passwordHash,
+    });
+    if (deleted === 0) return new WrongPassword();
     return new AccountDeleted(caller.id);
   }
 }

@@ -16,6 +16,7 @@ import {
   VerifyEmailDocument,
 } from './generated/graphql';
 import { registerUser, type Registered } from './support/accounts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, loginAdmin } from './support/admin';
 import { expectCleanLog, keep } from './support/log-secrets';
 import { bearer, startServer, type TestServer } from './support/server';
 import { type Inbox, SMTP_PASSWORD, startInbox, tokenIn } from './support/smtp';
@@ -325,6 +326,41 @@ describe('password reset', () => {
     }
     await server.app.mail.idle();
     expect(inbox.received.length).toBe(sent);
+  });
+
+  it('a link whose address changes while the new password hashes resets nothing and verifies nothing', async () => {
+    const env = { ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD_HASH_CONCURRENCY: '1' };
+    await withServer(inbox, env, async (single) => {
+      const admin = await loginAdmin(single);
+      keep(single, ADMIN_PASSWORD, admin.token);
+      const user = await register(single);
+      mailed(single, tokenIn(await inbox.next(user.email)));
+      await requestReset(single, user.email);
+      const token = mailed(single, tokenIn(await inbox.next(user.email, 1)));
+
+      // Hashes in line before the reset's, so that its hash waits while the address changes.
+      const ahead = Array.from({ length: 6 }, () => registerUser(single));
+      await Promise.race(ahead);
+      const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
+      keep(single, newPassword);
+      const resetting = reset(single, token, newPassword);
+      await new Promise((wait) => setTimeout(wait, 30));
+      const moved = `moved-${randomUUID().slice(0, 8)}@example.com`;
+      const { body } = await single.request(
+        UpdateProfileDocument,
+        { input: { email: moved }, userId: user.id },
+        bearer(admin.token),
+      );
+      expect(body.data?.updateProfile.__typename).toBe('User');
+
+      expect(await resetting).toMatchObject({ __typename: 'InvalidToken', infocode: 1010 });
+      await Promise.all(ahead);
+      expect(await emailVerified(single, user.token)).toBe(false); // the new address is unproven
+      expect((await login(single, moved, user.password)).__typename).toBe('AuthPayload');
+      expect((await login(single, moved, newPassword)).__typename).toBe('WrongPassword');
+      // The link died with the address: mailed to the new one, a fresh one works.
+      expect(await reset(single, token, newPassword)).toMatchObject({ infocode: 1010 });
+    });
   });
 
   it('resetting ends every session, gives a working pair, and swaps the passwords', async () => {

@@ -81,11 +81,14 @@ export class EmailService {
         return new InvalidToken('reset.invalid'); // another request spent it a moment ago
       }
       const now = new Date();
-      await em.nativeUpdate(
+      // Only while the user still has the address the link was mailed to: changed during the
+      // hash, the link is dead (spent) and proves nothing about the new address.
+      const reset = await em.nativeUpdate(
         User,
-        { id: user.id },
+        { id: user.id, emailNormalized: presented.token.email },
         { passwordHash, emailVerified: true, updatedAt: now },
       );
+      if (reset === 0) return new InvalidToken('reset.invalid');
       Object.assign(user, { passwordHash, emailVerified: true, updatedAt: now });
       await this.sessions.endAll(em, user.id);
       return this.accounts.signIn(ctx, user, em);
@@ -116,8 +119,13 @@ export class EmailService {
       if (presented.state !== 'valid' || !(await this.tokens.spend(em, presented.token))) {
         return false;
       }
-      await em.nativeUpdate(User, { id: user.id }, { emailVerified: true });
-      return true;
+      // Only the address the link was mailed to, if the user still has it.
+      const verified = await em.nativeUpdate(
+        User,
+        { id: user.id, emailNormalized: presented.token.email },
+        { emailVerified: true },
+      );
+      return verified > 0;
     });
     if (!verified) return new InvalidToken('verify.invalid');
     user.emailVerified = true;

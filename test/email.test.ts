@@ -12,6 +12,7 @@ import {
   RequestEmailVerificationDocument,
   RequestPasswordResetDocument,
   ResetPasswordDocument,
+  SessionsDocument,
   UpdateProfileDocument,
   VerifyEmailDocument,
 } from './generated/graphql';
@@ -360,6 +361,34 @@ describe('password reset', () => {
       expect((await login(single, moved, newPassword)).__typename).toBe('WrongPassword');
       // The link died with the address: mailed to the new one, a fresh one works.
       expect(await reset(single, token, newPassword)).toMatchObject({ infocode: 1010 });
+    });
+  });
+
+  it('a login with the old password whose hash waits while the reset commits opens no session', async () => {
+    await withServer(inbox, { PASSWORD_HASH_CONCURRENCY: '1' }, async (single) => {
+      const user = await register(single);
+      mailed(single, tokenIn(await inbox.next(user.email)));
+      await requestReset(single, user.email);
+      const token = mailed(single, tokenIn(await inbox.next(user.email, 1)));
+
+      // One hash at a time, in line: the reset's first, then the login's with the old password.
+      const ahead = Array.from({ length: 6 }, () => registerUser(single));
+      await Promise.race(ahead);
+      const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
+      keep(single, newPassword);
+      const resetting = reset(single, token, newPassword);
+      await new Promise((wait) => setTimeout(wait, 30));
+      const stale = login(single, user.email, user.password);
+
+      const done = await resetting;
+      if (done.__typename !== 'AuthPayload') throw new Error(done.__typename);
+      keep(single, done.accessToken, done.refreshToken);
+      expect((await stale).__typename).toBe('WrongPassword');
+      await Promise.all(ahead);
+      const { body } = await single.request(SessionsDocument, {}, bearer(done.accessToken));
+      const sessions = body.data?.sessions;
+      if (sessions?.__typename !== 'SessionList') throw new Error(JSON.stringify(body));
+      expect(sessions.items).toHaveLength(1); // the reset's own; the old password opened none
     });
   });
 

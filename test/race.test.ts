@@ -120,6 +120,38 @@ describe('concurrent registration with one email in many cases', () => {
   });
 });
 
+describe('a login whose hash waits while its account is deleted', () => {
+  it('is WrongPassword, not an internal error, and leaves nothing behind', async () => {
+    const single = await startServer({ RATE_LIMIT: 'off', PASSWORD_HASH_CONCURRENCY: '1' });
+    try {
+      const user = await registerUser(single);
+      // One hash at a time, in line: the deletion's check first, then the login's.
+      const ahead = Array.from({ length: 6 }, () => registerUser(single));
+      await Promise.race(ahead);
+      const deleting = single.request(
+        DeleteAccountDocument,
+        { password: user.password },
+        bearer(user.token),
+      );
+      await new Promise((wait) => setTimeout(wait, 30));
+      const login = single.request(LoginDocument, {
+        input: { account: user.account, password: user.password },
+      });
+      expect((await deleting).body.data?.deleteAccount.__typename).toBe('AccountDeleted');
+      const { body } = await login;
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.login.__typename).toBe('WrongPassword');
+      await Promise.all(ahead);
+      const again = await single.request(LoginDocument, {
+        input: { account: user.account, password: user.password },
+      });
+      expect(again.body.data?.login.__typename).toBe('UserNotExist');
+    } finally {
+      await single.close();
+    }
+  });
+});
+
 // A password check is written against the hash it checked: a request in flight with the old
 // password cannot undo a change made meanwhile (the owner locking out someone who knew it).
 describe('password changes at once from the same current password', () => {

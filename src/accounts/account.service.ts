@@ -226,7 +226,10 @@ export class AccountService {
       await this.mail.trySendLink(user, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang, ctx.requestId);
       return new EmailNotVerified();
     }
-    return this.signIn(ctx, user);
+    const opened = await this.sessions.openChecked(user.id, user.passwordHash, ctx.client);
+    // Changed or reset since it was checked (or the account deleted): the password is wrong now.
+    if (!opened) return new WrongPassword();
+    return this.payload(ctx, user, opened);
   }
 
   async updateProfile(
@@ -456,10 +459,10 @@ export class AccountService {
   }
 
   /**
-   * A new session for the user, and its first pair of tokens. Inside a transaction, pass its em:
-   * the session then commits or rolls back with the rest (see Sessions.open).
+   * A new session for the user, and its first pair of tokens, inside `transaction`: the session
+   * commits or rolls back with the rest (see Sessions.open).
    */
-  async signIn(ctx: Context, user: User, transaction?: EntityManager): Promise<AuthPayload> {
+  async signIn(ctx: Context, user: User, transaction: EntityManager): Promise<AuthPayload> {
     return this.payload(ctx, user, await this.sessions.open(user.id, ctx.client, transaction));
   }
 

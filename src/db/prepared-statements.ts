@@ -97,6 +97,14 @@ export type Commit = 'flushed' | 'deferred';
  */
 const DEFERRED = " returning set_config('synchronous_commit', 'off', true)";
 
+/**
+ * `statement` (with no RETURNING clause) committed `deferred` on PostgreSQL, where it then answers
+ * one row for each row it wrote; SQLite's commits are so already.
+ */
+export function deferred(statement: PreparedStatement): PreparedStatement {
+  return { ...statement, postgresql: statement.postgresql + DEFERRED };
+}
+
 interface PostgresClient {
   query(
     config: { name: string; text: string; values: readonly unknown[] },
@@ -194,8 +202,7 @@ export class PreparedStatements {
     let statement = this.inserts.get(name);
     if (!statement) {
       statement = rowsStatement(name, rows);
-      if (commit === 'deferred')
-        statement = { ...statement, postgresql: statement.postgresql + DEFERRED };
+      if (commit === 'deferred') statement = deferred(statement);
       this.inserts.set(name, statement);
     }
     return statement;

@@ -2,7 +2,12 @@ import { type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { type ClientInfo } from '../context';
 import { User } from '../accounts/user.entity';
 import { uuidv7 } from '../db/ids';
-import { type PreparedStatements, type RowInsert } from '../db/prepared-statements';
+import {
+  deferred,
+  portableStatement,
+  type PreparedStatements,
+  type RowInsert,
+} from '../db/prepared-statements';
 import { type Logger, safeError } from '../logger';
 import { every, type Periodic } from '../periodic';
 import { hashSecret, sameHash } from '../secrets';
@@ -44,6 +49,21 @@ const SESSION_COLUMNS = [
   'user_agent',
 ] as const;
 
+/**
+ * A login's session, stored only while the user's password hash is still the one the login
+ * checked: a password changed or reset meanwhile (which ends every session) or an account deleted
+ * leaves no session behind. It answers a row when it stored one. Its commit is `deferred`.
+ */
+const OPEN_CHECKED = ((statement) =>
+  deferred({ ...statement, sqlite: `${statement.sqlite} returning id` }))(
+  portableStatement(
+    'open_session_checked',
+    `insert into sessions (${SESSION_COLUMNS.join(', ')}) ` +
+      `select ${SESSION_COLUMNS.map(() => '?').join(', ')} ` +
+      'where exists (select 1 from users where id = ? and password_hash = ?)',
+  ),
+);
+
 /** A new session and what its owner is told about it, before it is stored. */
 export interface NewSession {
   row: RowInsert;
@@ -59,26 +79,35 @@ export class Sessions {
   ) {}
 
   /**
-   * A new session. On its own (a login) it is one prepared INSERT, and no unit of work is forked
-   * for it. Given a transaction (a password reset, a password change), it goes through that
+   * A new session inside a transaction (a password reset, a password change), through that
    * transaction's em, so that it commits or rolls back with the rest.
    */
-  async open(userId: string, client: ClientInfo, transaction?: EntityManager): Promise<Opened> {
-    if (transaction) {
-      const { session, secret } = this.newSession(client);
-      await transaction.insert(
-        Session,
-        transaction.create(Session, { ...session, user: userId }, { persist: false }),
-      );
-      return this.opened(session.id, secret);
-    }
+  async open(userId: string, client: ClientInfo, transaction: EntityManager): Promise<Opened> {
+    const { session, secret } = this.newSession(client);
+    await transaction.insert(
+      Session,
+      transaction.create(Session, { ...session, user: userId }, { persist: false }),
+    );
+    return this.opened(session.id, secret);
+  }
+
+  /**
+   * A login's new session: one prepared statement (OPEN_CHECKED), no unit of work forked for it,
+   * stored only while the user's password hash is still `passwordHash`, the one the login checked;
+   * null when it was not (the password changed or the account went meanwhile).
+   */
+  async openChecked(
+    userId: string,
+    passwordHash: string,
+    client: ClientInfo,
+  ): Promise<Opened | null> {
     const { row, opened } = this.prepare(userId, client);
     // A login's session alone commits `deferred`: on PostgreSQL its answer does not wait for the
     // disk (about a millisecond on an idle machine). A crash of the database in the moment after
     // can forget that session, and its owner then logs in again: the account, and every other
     // change to a session (a refresh, a logout), commit as always.
-    await this.statements.insertRows([row], 'deferred');
-    return opened;
+    const stored = await this.statements.write(OPEN_CHECKED, [...row.values, userId, passwordHash]);
+    return stored.length > 0 ? opened : null;
   }
 
   /**

@@ -392,6 +392,41 @@ describe('password reset', () => {
     });
   });
 
+  it('an email change proven by the old password whose hash waits while the reset commits changes nothing', async () => {
+    await withServer(inbox, { PASSWORD_HASH_CONCURRENCY: '1' }, async (single) => {
+      const user = await register(single);
+      mailed(single, tokenIn(await inbox.next(user.email)));
+      await requestReset(single, user.email);
+      const token = mailed(single, tokenIn(await inbox.next(user.email, 1)));
+
+      // One hash at a time, in line: the reset's first, then the email change's check.
+      const ahead = Array.from({ length: 6 }, () => registerUser(single));
+      await Promise.race(ahead);
+      const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
+      keep(single, newPassword);
+      const resetting = reset(single, token, newPassword);
+      await new Promise((wait) => setTimeout(wait, 30));
+      const moved = `taken-over-${randomUUID().slice(0, 8)}@example.com`;
+      const changing = single.request(
+        UpdateProfileDocument,
+        { input: { email: moved, currentPassword: user.password } },
+        bearer(user.token),
+      );
+
+      const done = await resetting;
+      if (done.__typename !== 'AuthPayload') throw new Error(done.__typename);
+      keep(single, done.accessToken, done.refreshToken);
+      const { body } = await changing;
+      expect(body.data?.updateProfile).toMatchObject({
+        __typename: 'WrongPassword',
+        infocode: 1008,
+      });
+      await Promise.all(ahead);
+      expect((await login(single, user.email, newPassword)).__typename).toBe('AuthPayload');
+      expect((await login(single, moved, newPassword)).__typename).toBe('UserNotExist');
+    });
+  });
+
   it('resetting ends every session, gives a working pair, and swaps the passwords', async () => {
     const user = await register(server);
     mailed(server, tokenIn(await inbox.next(user.email)));

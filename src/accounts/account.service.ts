@@ -279,13 +279,21 @@ export class AccountService {
     const updatedAt = new Date();
     let updated: User | null;
     try {
-      updated = await this.users.updateProfile(target.id, changes, updatedAt);
+      // A change proven by the password holds only while that password is the user's: one
+      // changed or reset meanwhile leaves the email as it is.
+      updated = await this.users.updateProfile(
+        target.id,
+        changes,
+        updatedAt,
+        needsPassword ? { passwordHash: target.passwordHash } : {},
+      );
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return new MailboxOccupied();
       throw error;
     }
-    // Deleted since it was read (by itself on another device, or by an admin).
-    if (!updated) return new UserNotExist();
+    // Deleted since it was read (by itself on another device, or by an admin), or, for a change
+    // the password proved, its password changed since.
+    if (!updated) return needsPassword ? new WrongPassword() : new UserNotExist();
     Object.assign(target, changes, { updatedAt });
     if (emailChanges) {
       await this.mail.trySendLink(target, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang, ctx.requestId);
@@ -313,12 +321,9 @@ export class AccountService {
     if (someoneElse(userId, claims.userId) !== null) return null;
     const { changes, violations } = checkProfileInput(input, null);
     if (invalid(violations)) return null;
-    const user = await this.users.updateProfile(
-      claims.userId,
-      changes,
-      new Date(),
-      claims.sessionId,
-    );
+    const user = await this.users.updateProfile(claims.userId, changes, new Date(), {
+      sessionId: claims.sessionId,
+    });
     if (user) ctx.auth.signedIn(user, claims.sessionId);
     return user;
   }

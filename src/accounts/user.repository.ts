@@ -107,9 +107,15 @@ export type ProfileChanges = Partial<Pick<User, keyof typeof PROFILE_COLUMNS>>;
 
 /**
  * One user's changes as an element of an update's JSON list: only what changes is there. With
- * `sid`, the row is written only if that session of the user is live (see updateProfile).
+ * `sid`, the row is written only if that session of the user is live; with `pw`, only while the
+ * user's password hash is still that one (see updateProfile).
  */
-type ProfileWrite = ProfileChanges & { id: string; updatedAt: Date | number; sid?: string };
+type ProfileWrite = ProfileChanges & {
+  id: string;
+  updatedAt: Date | number;
+  sid?: string;
+  pw?: string;
+};
 
 type ProfileProperty = keyof typeof PROFILE_COLUMNS;
 
@@ -130,8 +136,8 @@ const PROFILE_BITS = new Map(
  * SQLite time per row, measured). One statement per set of columns (at most 2^7), made on first use.
  *
  * An element with a session id (`sid`) is written only while that session of the user is live,
- * checked as SIGNED_IN checks it, against the second parameter (now). The rows written come back
- * whole.
+ * checked as SIGNED_IN checks it, against the second parameter (now); one with a password hash
+ * (`pw`), only while the user's is still that one. The rows written come back whole.
  */
 const UPDATE_PROFILES = new Map<number, PreparedStatement>();
 
@@ -156,6 +162,8 @@ function updateProfiles(properties: number): PreparedStatement {
         " where users.id = json_extract(j.value, '$.id')" +
         " and (json_type(j.value, '$.sid') is null or exists (select 1 from sessions s" +
         " where s.id = json_extract(j.value, '$.sid') and s.user_id = users.id and s.expires_at > ?))" +
+        " and (json_type(j.value, '$.pw') is null" +
+        " or users.password_hash = json_extract(j.value, '$.pw'))" +
         ` returning ${USER_COLUMNS.replace(/\bu\./g, 'users.')}`,
       postgresql:
         'update users u set ' +
@@ -169,6 +177,7 @@ function updateProfiles(properties: number): PreparedStatement {
         "updated_at = (j->>'updatedAt')::timestamptz from jsonb_array_elements($1::jsonb) j" +
         " where u.id = j->>'id' and (not j ? 'sid' or coalesce((select s.user_id = u.id" +
         " and s.expires_at > $2 from sessions s where s.id = j->>'sid'), false))" +
+        " and (not j ? 'pw' or u.password_hash = j->>'pw')" +
         ` returning ${USER_COLUMNS}`,
     };
     UPDATE_PROFILES.set(properties, statement);
@@ -263,21 +272,23 @@ export class UserStore {
 
   /**
    * Writes a user's profile changes and updatedAt, and answers the user as stored now; null if the
-   * user no longer exists or, given a session, if that session of theirs is not live (then nothing
-   * is written). A taken email throws UniqueConstraintViolationException, as MikroORM's own
-   * writes do.
+   * user no longer exists or, given a session, if that session of theirs is not live, or, given a
+   * password hash (one just checked), if the user's is no longer that one (then nothing is
+   * written). A taken email throws UniqueConstraintViolationException, as MikroORM's own writes
+   * do.
    */
   updateProfile(
     id: string,
     changes: ProfileChanges,
     updatedAt: Date,
-    sessionId?: string,
+    { sessionId, passwordHash }: { sessionId?: string; passwordHash?: string } = {},
   ): Promise<User | null> {
     const write: ProfileWrite = Object.assign({}, changes, {
       id,
       updatedAt: this.reads.time(updatedAt),
     });
     if (sessionId !== undefined) write.sid = sessionId;
+    if (passwordHash !== undefined) write.pw = passwordHash;
     return this.profiles.run(id, write);
   }
 

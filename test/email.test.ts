@@ -17,6 +17,7 @@ import {
   VerifyEmailDocument,
 } from './generated/graphql';
 import { registerUser, type Registered } from './support/accounts';
+import { fillHashLine, inLine } from './support/hash-line';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, loginAdmin } from './support/admin';
 import { expectCleanLog, keep } from './support/log-secrets';
 import { bearer, startServer, type TestServer } from './support/server';
@@ -340,12 +341,10 @@ describe('password reset', () => {
       const token = mailed(single, tokenIn(await inbox.next(user.email, 1)));
 
       // Hashes in line before the reset's, so that its hash waits while the address changes.
-      const ahead = Array.from({ length: 6 }, () => registerUser(single));
-      await Promise.race(ahead);
+      const ahead = await fillHashLine(single);
       const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
       keep(single, newPassword);
-      const resetting = reset(single, token, newPassword);
-      await new Promise((wait) => setTimeout(wait, 30));
+      const { answer: resetting } = await inLine(() => reset(single, token, newPassword));
       const moved = `moved-${randomUUID().slice(0, 8)}@example.com`;
       const { body } = await single.request(
         UpdateProfileDocument,
@@ -372,12 +371,10 @@ describe('password reset', () => {
       const token = mailed(single, tokenIn(await inbox.next(user.email, 1)));
 
       // One hash at a time, in line: the reset's first, then the login's with the old password.
-      const ahead = Array.from({ length: 6 }, () => registerUser(single));
-      await Promise.race(ahead);
+      const ahead = await fillHashLine(single);
       const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
       keep(single, newPassword);
-      const resetting = reset(single, token, newPassword);
-      await new Promise((wait) => setTimeout(wait, 30));
+      const { answer: resetting } = await inLine(() => reset(single, token, newPassword));
       const stale = login(single, user.email, user.password);
 
       const done = await resetting;
@@ -400,12 +397,10 @@ describe('password reset', () => {
       const token = mailed(single, tokenIn(await inbox.next(user.email, 1)));
 
       // One hash at a time, in line: the reset's first, then the email change's check.
-      const ahead = Array.from({ length: 6 }, () => registerUser(single));
-      await Promise.race(ahead);
+      const ahead = await fillHashLine(single);
       const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
       keep(single, newPassword);
-      const resetting = reset(single, token, newPassword);
-      await new Promise((wait) => setTimeout(wait, 30));
+      const { answer: resetting } = await inLine(() => reset(single, token, newPassword));
       const moved = `taken-over-${randomUUID().slice(0, 8)}@example.com`;
       const changing = single.request(
         UpdateProfileDocument,

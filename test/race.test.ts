@@ -11,6 +11,7 @@ import {
   RegisterDocument,
 } from './generated/graphql';
 import { registerUser } from './support/accounts';
+import { fillHashLine, inLine } from './support/hash-line';
 import { bearer, startServer, type TestServer } from './support/server';
 
 let server: TestServer;
@@ -126,14 +127,10 @@ describe('a login whose hash waits while its account is deleted', () => {
     try {
       const user = await registerUser(single);
       // One hash at a time, in line: the deletion's check first, then the login's.
-      const ahead = Array.from({ length: 6 }, () => registerUser(single));
-      await Promise.race(ahead);
-      const deleting = single.request(
-        DeleteAccountDocument,
-        { password: user.password },
-        bearer(user.token),
+      const ahead = await fillHashLine(single);
+      const { answer: deleting } = await inLine(() =>
+        single.request(DeleteAccountDocument, { password: user.password }, bearer(user.token)),
       );
-      await new Promise((wait) => setTimeout(wait, 30));
       const login = single.request(LoginDocument, {
         input: { account: user.account, password: user.password },
       });

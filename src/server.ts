@@ -74,6 +74,33 @@ function clientGone(response: ServerResponse): AbortSignal {
 
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
+/** A POST body's `extensions`, as Apollo will read it. */
+function extensionsOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null
+    ? (body as { extensions?: unknown }).extensions
+    : undefined;
+}
+
+/** A GET's `extensions` parameter, parsed as Apollo will (malformed JSON is Apollo's to refuse). */
+function extensionsIn(search: string): unknown {
+  const text = new URLSearchParams(search).get('extensions');
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `extensions.persistedQuery.sha256Hash` is absent or a string. */
+function persistedQueryHashIsText(extensions: unknown): boolean {
+  if (typeof extensions !== 'object' || extensions === null) return true;
+  const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
+  if (typeof persisted !== 'object' || persisted === null) return true;
+  const hash = (persisted as { sha256Hash?: unknown }).sha256Hash;
+  return hash === undefined || typeof hash === 'string';
+}
+
 function sendJson(
   response: ServerResponse,
   status: number,
@@ -298,6 +325,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       if (Array.isArray(body)) {
         return refuse(request, response, 400, 'QUERY_TOO_COMPLEX', lang, 'request.batch');
       }
+    }
+    // Apollo's persisted-query cache takes sha256Hash for a string and failed (a 500) on anything
+    // else, an object whose toString is no function, say: refused here as malformed.
+    const extensions = request.method === 'POST' ? extensionsOf(body) : extensionsIn(search);
+    if (!persistedQueryHashIsText(extensions)) {
+      return refuse(request, response, 400, 'INVALID_REQUEST', lang, 'request.invalid', {
+        detail: 'extensions.persistedQuery.sha256Hash must be a string',
+      });
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {

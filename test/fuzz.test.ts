@@ -1005,6 +1005,16 @@ describe('untyped fuzzing: arbitrary JSON, documents and bodies', () => {
   // under INTERNAL_ERROR instead of INVALID_REQUEST.
   it.each([
     ['an unsupported persisted query version', { extensions: { persistedQuery: { version: 2 } } }],
+    // A hash that is no string: Apollo's cache made a string of it and failed, a 500 (the APQ
+    // property found {"toString": ""} once).
+    [
+      'a persisted query hash that is an object',
+      { extensions: { persistedQuery: { version: 1, sha256Hash: { toString: '' } } } },
+    ],
+    [
+      'a persisted query hash that is a number',
+      { extensions: { persistedQuery: { sha256Hash: 7 } } },
+    ],
     [
       'a persisted query hash that does not match the query',
       {
@@ -1023,6 +1033,21 @@ describe('untyped fuzzing: arbitrary JSON, documents and bodies', () => {
       status: 400,
       extensions: { infocode: 1021, info: 'INVALID_REQUEST' },
       errors: [expect.objectContaining({ infocode: 1021, info: 'INVALID_REQUEST' })],
+    });
+  });
+});
+
+describe('a GET whose persisted query hash is no string', () => {
+  it('is 400 INVALID_REQUEST (1021), not a 500', async () => {
+    const extensions = JSON.stringify({
+      persistedQuery: { version: 1, sha256Hash: { toString: '' } },
+    });
+    const response = await fetch(`${server.url}?extensions=${encodeURIComponent(extensions)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json()) as Envelope).toMatchObject({
+      extensions: { infocode: 1021, info: 'INVALID_REQUEST' },
     });
   });
 });

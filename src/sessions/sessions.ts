@@ -52,17 +52,19 @@ const SESSION_COLUMNS = [
 /**
  * A login's session, stored only while the user's password hash is still the one the login
  * checked: a password changed or reset meanwhile (which ends every session) or an account deleted
- * leaves no session behind. It answers a row when it stored one. Its commit is `deferred`.
+ * leaves no session behind. It answers a row when it stored one. Its commit is `deferred`. On
+ * PostgreSQL it locks the user's row for share: a reset or change that has written the row and not
+ * yet committed makes it wait, then see the new hash; one that has not written it yet ends this
+ * session with the rest.
  */
-const OPEN_CHECKED = ((statement) =>
-  deferred({ ...statement, sqlite: `${statement.sqlite} returning id` }))(
-  portableStatement(
-    'open_session_checked',
-    `insert into sessions (${SESSION_COLUMNS.join(', ')}) ` +
-      `select ${SESSION_COLUMNS.map(() => '?').join(', ')} ` +
-      'where exists (select 1 from users where id = ? and password_hash = ?)',
-  ),
-);
+const CHECKED_INSERT =
+  `insert into sessions (${SESSION_COLUMNS.join(', ')}) ` +
+  `select ${SESSION_COLUMNS.map(() => '?').join(', ')} ` +
+  'where exists (select 1 from users where id = ? and password_hash = ?';
+const OPEN_CHECKED = deferred({
+  ...portableStatement('open_session_checked', `${CHECKED_INSERT} for share)`),
+  sqlite: `${CHECKED_INSERT}) returning id`,
+});
 
 /** A new session and what its owner is told about it, before it is stored. */
 export interface NewSession {

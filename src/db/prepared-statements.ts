@@ -80,26 +80,21 @@ function rowsStatement(name: string, rows: readonly RowInsert[]): PreparedStatem
 }
 
 /**
- * How a write's commit ends on PostgreSQL. `flushed`, the default: the answer waits until the
- * commit is on disk. `deferred`: it comes once the commit is made and visible to every
- * connection, and PostgreSQL's WAL writer puts it on disk within a few hundred milliseconds
- * (`synchronous_commit = off` for that one transaction; wal_writer_delay). A crash of the database
- * in that moment loses that write and no other: nothing is left half-written, and a later
- * `flushed` commit puts every earlier commit on disk first. Every SQLite write commits this way
- * already (WAL with `synchronous = NORMAL`).
- */
-export type Commit = 'flushed' | 'deferred';
-
-/**
  * What makes a statement's commit `deferred`: its RETURNING clause sets synchronous_commit for
  * its own transaction (set_config's third argument), which a statement outside BEGIN ... COMMIT
- * is, before that transaction commits. The row it returns is not read.
+ * is, before that transaction commits. It returns one row per row written.
  */
 const DEFERRED = " returning set_config('synchronous_commit', 'off', true)";
 
 /**
  * `statement` (with no RETURNING clause) committed `deferred` on PostgreSQL, where it then answers
- * one row for each row it wrote; SQLite's commits are so already.
+ * one row for each row it wrote. A write's answer otherwise waits until its commit is on disk;
+ * deferred, it comes once the commit is made and visible to every connection, and PostgreSQL's
+ * WAL writer puts it on disk within a few hundred milliseconds (`synchronous_commit = off` for
+ * that one transaction; wal_writer_delay). A crash of the database in that moment loses that
+ * write and no other: nothing is left half-written, and a later write that waits puts every
+ * earlier commit on disk first. Every SQLite write commits this way already (WAL with
+ * `synchronous = NORMAL`).
  */
 export function deferred(statement: PreparedStatement): PreparedStatement {
   return { ...statement, postgresql: statement.postgresql + DEFERRED };
@@ -186,23 +181,22 @@ export class PreparedStatements {
 
   /**
    * Inserts rows, of several tables, that exist together or not at all (a new user with their
-   * first session), in one statement (rowsStatement), the rows in the order given, committed as
-   * `commit` says. A failure comes as write()'s do.
+   * first session), in one statement (rowsStatement), the rows in the order given. A failure comes
+   * as write()'s do.
    */
-  async insertRows(rows: readonly RowInsert[], commit: Commit = 'flushed'): Promise<void> {
+  async insertRows(rows: readonly RowInsert[]): Promise<void> {
     await this.write(
-      this.insertOf(rows, commit),
+      this.insertOf(rows),
       rows.flatMap((row) => row.values),
     );
   }
 
-  /** insertRows's statement for these rows, made once per set of tables and kind of commit. */
-  private insertOf(rows: readonly RowInsert[], commit: Commit): PreparedStatement {
-    const name = `insert_${rows.map((row) => row.table).join('_')}${commit === 'deferred' ? '_deferred' : ''}`;
+  /** insertRows's statement for these rows, made once per set of tables. */
+  private insertOf(rows: readonly RowInsert[]): PreparedStatement {
+    const name = `insert_${rows.map((row) => row.table).join('_')}`;
     let statement = this.inserts.get(name);
     if (!statement) {
       statement = rowsStatement(name, rows);
-      if (commit === 'deferred') statement = deferred(statement);
       this.inserts.set(name, statement);
     }
     return statement;

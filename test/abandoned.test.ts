@@ -1,6 +1,7 @@
 import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { LoginDocument, RegisterDocument, SessionsDocument } from './generated/graphql';
 import { registerUser, type Registered, sessionIdOf } from './support/accounts';
+import { fillHashLine } from './support/hash-line';
 import { bearer, startServer, type TestServer } from './support/server';
 import { eventually } from './support/wait';
 
@@ -26,19 +27,17 @@ describe('a client that hangs up while its request waits for a hash', () => {
   afterAll(() => server.close());
 
   /**
-   * Registrations that take the only hashing turn, 12 hashes in a row. It resolves once the first
-   * of them is answered: the hashes are flowing, and most of the others wait in line, so whatever
-   * is sent next waits behind them.
+   * Registrations that take the only hashing turn, 12 hashes in a row (fillHashLine), each
+   * settling as 'registered' or its error's message. Whatever is sent next waits behind them.
    */
   async function queueAhead(): Promise<Promise<string>[]> {
-    const ahead = Array.from({ length: 12 }, () =>
-      registerUser(server).then(
+    const ahead = await fillHashLine(server, 12);
+    return ahead.map((registered) =>
+      registered.then(
         () => 'registered',
         (error: Error) => error.message,
       ),
     );
-    await Promise.race(ahead);
-    return ahead;
   }
 
   const handledHangUps = () =>

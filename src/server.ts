@@ -12,6 +12,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { type MikroORM } from '@mikro-orm/core';
 import Redis from 'ioredis';
+import Negotiator from 'negotiator';
 import { type GraphQLFormattedError } from 'graphql';
 import { KnownOperationTypeRule, QUERY_LIMITS, QueryLimitsRule } from './abuse/query-limits';
 import { clientAddress, type CounterStore, RateLimits, sweepTallies } from './abuse/rate-limits';
@@ -51,6 +52,12 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** Apollo's MEDIA_TYPES for one result (not exported by @apollo/server; kept to its spelling). */
+const SINGLE_RESULT_TYPES = [
+  'application/json; charset=utf-8',
+  'application/graphql-response+json; charset=utf-8',
+  'application/json; callbackSpec=1.0; charset=utf-8',
+];
 const JSON_BODY = /^application\/(graphql-response\+)?json\s*(;|$)/i;
 
 function header(request: IncomingMessage, name: string): string | null {
@@ -141,6 +148,15 @@ function refuse(
     },
     (header(request, 'accept') ?? '').includes(GRAPHQL_RESPONSE) ? GRAPHQL_RESPONSE : undefined,
   );
+}
+
+/**
+ * Whether a client's Accept header takes a single GraphQL result in a media type Apollo answers
+ * with (its chooseContentTypeForSingleResultResponse): none given takes application/json.
+ */
+function acceptsGraphQLResponse(accept: string | null): boolean {
+  if (accept === null) return true;
+  return new Negotiator({ headers: { accept } }).mediaType(SINGLE_RESULT_TYPES) !== undefined;
 }
 
 /** Rate-limit counters: Redis if given, else the shared PostgreSQL, else this process's memory. */
@@ -316,6 +332,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       // preflight, so text/plain and form posts (the "simple" requests) never reach GraphQL.
       if (!JSON_BODY.test(header(request, 'content-type') ?? '')) {
         return refuse(request, response, 415, 'INVALID_REQUEST', lang, 'request.contentType');
+      }
+      // Apollo reads Accept only once the operation has run: a mutation would commit and its
+      // client be told 406 and retry. Refused here first, by Apollo's own negotiation.
+      if (!acceptsGraphQLResponse(header(request, 'accept'))) {
+        return refuse(request, response, 406, 'INVALID_REQUEST', lang, 'request.accept');
       }
       try {
         body = JSON.parse(text);

@@ -254,6 +254,22 @@ describe('requests refused before GraphQL runs still carry the envelope', () => 
     );
   });
 
+  it('a POST whose Accept takes no JSON is 406 and never executed', async () => {
+    const email = 'accepts-no-json@example.com';
+    const document = `mutation { register(input: { username: "Plain", email: "${email}", password: "plain password 1" }) { __typename } }`;
+    for (const accept of ['text/plain', 'text/html', 'application/xml, text/*;q=0.5']) {
+      const { status, body } = await server.post(JSON.stringify({ query: document }), { accept });
+      expect(status).toBe(406);
+      expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+      expect(body.errors![0]!.message).toMatch(/accept'? header/i);
+    }
+    // Not executed: the email is still free, so the client's retry registers it.
+    const { body: after } = await query(document, undefined, { accept: 'application/*' });
+    expect((after.data as { register: { __typename: string } }).register.__typename).toBe(
+      'AuthPayload',
+    );
+  });
+
   it('a mutation over GET is refused and never executed', async () => {
     const document =
       'mutation { register(input: { username: "Getter", email: "get@example.com", password: "get password 1" }) { __typename } }';

@@ -46,6 +46,8 @@ export const en = {
   'users.search': 'search may be at most 254 characters long, with no NUL character.',
   'request.invalid': 'The request is not a valid GraphQL request: {detail}',
   'request.bodyTooLarge': 'The request body is larger than {max} bytes.',
+  'request.accept':
+    'The Accept header must allow application/json or application/graphql-response+json.',
   'request.batch':
     'Batched requests (JSON arrays) are not accepted; send one operation per request.',
   'request.contentType': 'A POST body must be JSON (Content-Type: application/json).',

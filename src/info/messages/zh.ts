@@ -46,6 +46,7 @@ export const zh: Record<MessageKey, string> = {
   'users.search': 'search 最多 254 个字符，且不能含 NUL 字符。',
   'request.invalid': '请求不是有效的 GraphQL 请求：{detail}',
   'request.bodyTooLarge': '请求体超过 {max} 字节。',
+  'request.accept': 'Accept 请求头必须允许 application/json 或 application/graphql-response+json。',
   'request.batch': '不接受批量请求（JSON 数组）；每个请求只发送一个操作。',
   'request.contentType': 'POST 请求体必须是 JSON（Content-Type: application/json）。',
   'request.json': '请求体不是有效的 JSON。',

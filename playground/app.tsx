@@ -5,12 +5,9 @@ import { GraphiQL } from 'graphiql';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { AUTHORIZATION_HEADERS, EXAMPLE_TABS } from './examples';
-import { withShallowIntrospection } from './introspection';
 
 // The page is served on the GraphQL endpoint itself, so the API is wherever the page is.
-const fetcher = withShallowIntrospection(
-  createGraphiQLFetcher({ url: `${location.origin}${location.pathname}` }),
-);
+const fetcher = createGraphiQLFetcher({ url: `${location.origin}${location.pathname}` });
 
 createRoot(document.getElementById('graphiql')!).render(
   <StrictMode>

@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import {
   DeleteAccountDocument,
   LoginDocument,
@@ -79,10 +80,52 @@ describe('query limits (1022), checked before anything runs', () => {
 
   it('bounds depth', async () => {
     let selection = 'name';
-    for (let i = 0; i < 12; i++) selection = `ofType { ${selection} }`;
-    const { body } = await post(`{ __schema { types { fields { type { ${selection} } } } } }`);
-    expect(body.errors![0]!.message).toMatch(/levels deep/);
+    // `ofType` adds no level, but every other field does: 1 + 6 × 2 + 1 levels.
+    for (let i = 0; i < 6; i++) selection = `fields { type { ofType { ${selection} } } }`;
+    const { status, body } = await post(`{ __type(name: "User") { ${selection} } }`);
+    expect(status).toBe(400);
+    expect(body.errors![0]!.message).toBe(
+      'The operation is 14 levels deep; at most 12 are allowed.',
+    );
+    expect(body.errors![0]!.extensions).toMatchObject({
+      infocode: 1022,
+      info: 'QUERY_TOO_COMPLEX',
+    });
     expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
+  interface IntrospectionType {
+    name: string;
+    fields: { name: string; type: unknown }[] | null;
+  }
+
+  it('answers the standard introspection query that tools send, with every option on', async () => {
+    // Sandbox, Postman, Insomnia, rover and codegen send this: its TypeRef fragment unrolls
+    // `ofType` nine times, 15 levels in all, and each `ofType` adds no depth.
+    const everyOption = {
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+      experimentalDirectiveDeprecation: true,
+      oneOf: true,
+    };
+    for (const query of [getIntrospectionQuery(), getIntrospectionQuery(everyOption)]) {
+      const { status, body } = await server.post(
+        JSON.stringify({ query, operationName: 'IntrospectionQuery' }),
+      );
+      expect(body.errors).toBeUndefined();
+      expect(status).toBe(200);
+      expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+      const { types } = (body.data as { __schema: { types: IntrospectionType[] } }).__schema;
+      const invalidInput = types.find((type) => type.name === 'InvalidInput')!;
+      const violations = invalidInput.fields!.find((field) => field.name === 'violations')!;
+      expect(violations.type).toMatchObject({
+        kind: 'NON_NULL',
+        ofType: { kind: 'LIST', ofType: { kind: 'NON_NULL', ofType: { name: 'FieldViolation' } } },
+      });
+    }
   });
 
   it('bounds the document’s size in tokens', async () => {

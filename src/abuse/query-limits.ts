@@ -1,6 +1,13 @@
 import {
+  getNamedType,
   GraphQLError,
+  type GraphQLNamedType,
+  isInterfaceType,
+  isIntrospectionType,
+  isObjectType,
   Kind,
+  SchemaMetaFieldDef,
+  TypeMetaFieldDef,
   type ASTVisitor,
   type SelectionSetNode,
   type ValidationContext,
@@ -9,7 +16,10 @@ import {
 
 /** The bounds every operation must stay within (1022 QUERY_TOO_COMPLEX beyond them). */
 export const QUERY_LIMITS = {
-  /** Nested field levels; the deepest useful operation of this schema needs 5. */
+  /**
+   * Nested field levels; the deepest useful operation of this schema needs 5. `ofType` on an
+   * introspection type adds none (see QueryLimitsRule), so the standard introspection query is 6.
+   */
   depth: 12,
   /** Aliased fields, counting each use of a fragment. */
   aliases: 30,
@@ -42,14 +52,40 @@ const tooComplex = (message: string): GraphQLError =>
   });
 
 /**
+ * `ofType` on an introspection type (`__Type`) is a chain of one object per level that the
+ * schema's own wrapping (`[[T!]!]`...) ends after a few steps: it cannot fan out, so it adds no
+ * depth. Clients' standard introspection query unrolls it nine times (15 levels in all). Every
+ * other field counts, so `fields { type { fields { type ... } } }` stays bounded.
+ */
+const isFreeLevel = (parent: GraphQLNamedType | undefined, field: string): boolean =>
+  field === 'ofType' && parent !== undefined && isIntrospectionType(parent);
+
+/**
  * One pass over each operation, following fragments (each measured once and then reused, so a
- * hostile document cannot make the measuring itself expensive).
+ * hostile document cannot make the measuring itself expensive). The type each selection set is
+ * on is followed too, only to tell an introspection type's `ofType` from any other field; where
+ * it is unknown (a field the schema lacks, which graphql's own rules report) every field counts.
  */
 export const QueryLimitsRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+  const schema = context.getSchema();
   const fragments = new Map<string, Shape>();
   const measuring = new Set<string>();
 
-  const shapeOf = (selectionSet: SelectionSetNode): Shape => {
+  const typeOfField = (
+    parent: GraphQLNamedType | undefined,
+    field: string,
+  ): GraphQLNamedType | undefined => {
+    if (parent === undefined) return undefined;
+    if (parent === schema.getQueryType()) {
+      if (field === SchemaMetaFieldDef.name) return getNamedType(SchemaMetaFieldDef.type);
+      if (field === TypeMetaFieldDef.name) return getNamedType(TypeMetaFieldDef.type);
+    }
+    if (!isObjectType(parent) && !isInterfaceType(parent)) return undefined;
+    const definition = parent.getFields()[field];
+    return definition && getNamedType(definition.type);
+  };
+
+  const shapeOf = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined): Shape => {
     const shape: Shape = { ...LEAF };
     const add = (inner: Shape, levels: number): void => {
       shape.depth = Math.max(shape.depth, inner.depth + levels);
@@ -58,11 +94,20 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
     };
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
         if (selection.alias) shape.aliases += 1;
-        if (CREDENTIAL_FIELDS.has(selection.name.value)) shape.credentialFields += 1;
-        add(selection.selectionSet ? shapeOf(selection.selectionSet) : LEAF, 1);
+        if (CREDENTIAL_FIELDS.has(name)) shape.credentialFields += 1;
+        add(
+          selection.selectionSet
+            ? shapeOf(selection.selectionSet, typeOfField(parent, name))
+            : LEAF,
+          isFreeLevel(parent, name) ? 0 : 1,
+        );
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        add(shapeOf(selection.selectionSet), 0);
+        const on = selection.typeCondition
+          ? (schema.getType(selection.typeCondition.name.value) ?? undefined)
+          : parent;
+        add(shapeOf(selection.selectionSet, on), 0);
       } else {
         const name = selection.name.value;
         let known = fragments.get(name);
@@ -70,7 +115,10 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
           const fragment = context.getFragment(name);
           if (fragment) {
             measuring.add(name); // cycles are reported by graphql's own rule; here they just stop
-            known = shapeOf(fragment.selectionSet);
+            known = shapeOf(
+              fragment.selectionSet,
+              schema.getType(fragment.typeCondition.name.value) ?? undefined,
+            );
             measuring.delete(name);
             fragments.set(name, known);
           }
@@ -83,7 +131,10 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
 
   return {
     OperationDefinition(operation) {
-      const shape = shapeOf(operation.selectionSet);
+      const shape = shapeOf(
+        operation.selectionSet,
+        schema.getRootType(operation.operation) ?? undefined,
+      );
       if (shape.credentialFields > QUERY_LIMITS.credentialFields) {
         context.reportError(
           tooComplex(

@@ -128,6 +128,33 @@ describe('query limits (1022), checked before anything runs', () => {
     }
   });
 
+  it('a document too costly to validate is 1022 with a message of ours, in Chinese too', async () => {
+    // Well under the token limit, but graphql-js's check that same-named fields merge compares
+    // them pairwise and gives up when its budget runs out, saying only "Validation aborted.".
+    const document = JSON.stringify({ query: `{ me { ${'__typename '.repeat(1000)}} }` });
+    const messages: string[] = [];
+    for (const language of ['en', 'zh']) {
+      const { status, body } = await server.post(document, { 'accept-language': language });
+      expect(status).toBe(400);
+      expect(body.data).toBeUndefined();
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0]!.extensions).toMatchObject({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        infocode: 1022,
+        info: 'QUERY_TOO_COMPLEX',
+      });
+      expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+      messages.push(body.errors![0]!.message);
+    }
+    const [english, chinese] = messages;
+    expect(english).toBe(
+      'The operation is too costly to validate: it repeats too many fields or fragment ' +
+        'spreads. Select each field once and use fewer fragments.',
+    );
+    expect(chinese).toMatch(/^操作超出限制：/);
+    expect(chinese).not.toMatch(/[A-Za-z]{2}/); // all of it in Chinese
+  });
+
   it('bounds the document’s size in tokens', async () => {
     const { status, body } = await post(`{ infoCodes { ${'infocode '.repeat(4000)} } }`);
     expect(status).toBe(400);

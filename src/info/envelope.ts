@@ -25,6 +25,24 @@ export class ApiError extends GraphQLError {
 const MISSING_REQUIRED =
   /is required, but it was not provided|of required type "[^"]+" was not provided|must not be null|not to be null|found null/;
 
+/**
+ * All graphql-js says when validation stops at one of its own work budgets: the comparisons of
+ * OverlappingFieldsCanBeMerged (`{ me { __typename __typename ... } }` a thousand times) or the
+ * following of fragment spreads. The operation exceeds a limit (1022), and the client gets our
+ * message instead (OWN_MESSAGES).
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+
+/** graphql-js texts replaced by a catalog message of ours, in the client's language. */
+const OWN_MESSAGES: ReadonlyMap<string, MessageKey> = new Map([
+  [VALIDATION_ABORTED, 'request.tooCostlyToValidate'],
+]);
+
+/** The same messages by their English text, as formatError leaves them for localizeErrors. */
+const OWN_MESSAGES_BY_ENGLISH: ReadonlyMap<string, MessageKey> = new Map(
+  [...OWN_MESSAGES.values()].map((key) => [translate('en', key), key]),
+);
+
 const INFOS_BY_CODE = new Map<number, InfoName>(
   Object.entries(STATUS_TABLE).map(([info, row]) => [row.infocode, info as InfoName]),
 );
@@ -42,6 +60,7 @@ export function classify(error: unknown): InfoName {
   switch (error.extensions.code) {
     case ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED:
     case ApolloServerErrorCode.BAD_USER_INPUT:
+      if (error.message === VALIDATION_ABORTED) return 'QUERY_TOO_COMPLEX';
       return MISSING_REQUIRED.test(error.message) ? 'MISSING_REQUIRED_PARAMS' : 'INVALID_REQUEST';
     case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
       return TOO_MANY_TOKENS.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'INVALID_REQUEST';
@@ -69,8 +88,13 @@ export function formatError(
 ): GraphQLFormattedError {
   const info = classify(error);
   const internal = info === 'INTERNAL_ERROR';
+  const own = info === 'QUERY_TOO_COMPLEX' ? OWN_MESSAGES.get(formatted.message) : undefined;
   return {
-    message: internal ? STATUS_TABLE.INTERNAL_ERROR.en : formatted.message,
+    message: internal
+      ? STATUS_TABLE.INTERNAL_ERROR.en
+      : own
+        ? translate('en', own)
+        : formatted.message,
     ...(formatted.locations && !internal ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: {
@@ -148,7 +172,9 @@ export function localizeErrors(
       };
     }
     if (lang === 'zh' && info) {
-      return { ...error, message: `${describe(info, 'zh')}：${error.message}` };
+      const own = OWN_MESSAGES_BY_ENGLISH.get(error.message);
+      const detail = own ? translate('zh', own) : error.message;
+      return { ...error, message: `${describe(info, 'zh')}：${detail}` };
     }
     return error;
   });

@@ -52,6 +52,8 @@ export const en = {
     'Batched requests (JSON arrays) are not accepted; send one operation per request.',
   'request.contentType': 'A POST body must be JSON (Content-Type: application/json).',
   'request.json': 'The request body is not valid JSON.',
+  'request.tooCostlyToValidate':
+    'The operation is too costly to validate: it repeats too many fields or fragment spreads. Select each field once and use fewer fragments.',
   'internal.error': 'An unexpected error occurred. Quote request id {requestId} when reporting it.',
   'reset.invalid':
     'This password-reset link is not valid: it was used already, a newer one was sent, or it was never issued.',

@@ -50,6 +50,8 @@ export const zh: Record<MessageKey, string> = {
   'request.batch': '不接受批量请求（JSON 数组）；每个请求只发送一个操作。',
   'request.contentType': 'POST 请求体必须是 JSON（Content-Type: application/json）。',
   'request.json': '请求体不是有效的 JSON。',
+  'request.tooCostlyToValidate':
+    '校验此操作的代价过高，其中重复的字段或片段展开过多；请每个字段只选择一次，并减少片段。',
   'internal.error': '服务器内部错误。报告问题时请提供请求 ID {requestId}。',
   'reset.invalid': '此重置密码链接无效：它已被使用、已有更新的链接发出，或从未发出过。',
   'reset.expired': '此重置密码链接已过期，请重新申请。',

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createApp } from './server';
@@ -20,7 +21,7 @@ export async function serve(): Promise<void> {
   process.env.UV_THREADPOOL_SIZE ??= String(config.threadpoolSize);
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, logger);
-  await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
+  await listen(app.server, config.port, config.host);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
@@ -43,6 +44,45 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * Listens on HOST:PORT. A port in use or a host that names no address of this machine is a
+ * setting to change, so it stops start-up as a ConfigError naming the variable, not as an
+ * unhandled 'error' event with a stack trace.
+ */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', listening);
+      reject(listenError(error, port, host));
+    };
+    const listening = (): void => {
+      server.off('error', failed);
+      resolve();
+    };
+    server.once('error', failed);
+    server.once('listening', listening);
+    server.listen(port, host);
+  });
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`PORT ${port} is already in use on HOST ${host}`);
+    case 'EACCES':
+      return new ConfigError(`PORT ${port} on HOST ${host} needs privileges this process lacks`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST "${host}" is not an address of this machine`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+      return new ConfigError(`HOST "${host}" does not resolve to an address`);
+    default:
+      return new ConfigError(`cannot listen on HOST ${host} PORT ${port}: ${error.message}`);
+  }
 }
 
 /** The one line a failed start prints before the process exits with status 1. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { scratchFolder } from './support/server';
 
@@ -126,7 +127,7 @@ describe('start-up', () => {
 
   /** Starts the server with `env`; it must exit with status 1 and print exactly one line. */
   async function stderrOfRefusedStart(env: Record<string, string>): Promise<string> {
-    const child = launch(folder.path, { ...env, PORT: '0' });
+    const child = launch(folder.path, { PORT: '0', ...env });
     const output = collect(child);
     expect(await exited(child)).toBe(1);
     const lines = output.stderr().trim().split('\n');
@@ -149,6 +150,26 @@ describe('start-up', () => {
   it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
     expect(await stderrOfRefusedStart({ MAIL_FROM: 'Accounts' })).toBe(
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',
+    );
+  });
+
+  it('a PORT already in use stops start-up with one line naming PORT, not a stack trace', async () => {
+    const holder = createServer();
+    await new Promise<void>((listening) => holder.listen(0, '127.0.0.1', listening));
+    const { port } = holder.address() as AddressInfo;
+    try {
+      expect(await stderrOfRefusedStart({ PORT: String(port), HOST: '127.0.0.1' })).toBe(
+        `account-api: could not start: PORT ${port} is already in use on HOST 127.0.0.1`,
+      );
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('a HOST that names no address stops start-up with one line naming HOST', async () => {
+    // .invalid never resolves (RFC 6761): the lookup fails with ENOTFOUND, or EAI_AGAIN offline.
+    expect(await stderrOfRefusedStart({ HOST: 'no-such-host.invalid' })).toBe(
+      'account-api: could not start: HOST "no-such-host.invalid" does not resolve to an address',
     );
   });
 });

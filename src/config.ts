@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import addressparser from 'nodemailer/lib/addressparser';
+import { levels } from 'pino';
 
 /** A configuration problem: start-up stops with this one-line message, which names the variable. */
 export class ConfigError extends Error {
@@ -214,6 +215,23 @@ function appUrl(raw: string | undefined, port: number): string {
   return value.replace(/\/+$/, '');
 }
 
+/** pino's levels, most verbose first, and `silent`, which pino takes for "log nothing". */
+const LOG_LEVELS = [
+  ...Object.entries(levels.values)
+    .sort(([, a], [, b]) => a - b)
+    .map(([name]) => name),
+  'silent',
+];
+
+/** LOG_LEVEL, in any case (pino lower-cases it too); an unknown one would fail inside pino. */
+function logLevel(raw: string | undefined): string {
+  const level = raw?.trim().toLowerCase() || 'info';
+  if (!LOG_LEVELS.includes(level)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${raw}"`);
+  }
+  return level;
+}
+
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
@@ -365,7 +383,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection: flag(env, 'GRAPHQL_INTROSPECTION', !production),
     playground: flag(env, 'GRAPHQL_PLAYGROUND', !production),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 100_000, 1024, 10_000_000),
-    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logLevel: logLevel(env.LOG_LEVEL),
     rateLimits: {
       enabled: env.RATE_LIMIT?.trim().toLowerCase() !== 'off',
       loginAccount: rateWindow(env, 'RATE_LIMIT_LOGIN_ACCOUNT', '20/15m'),

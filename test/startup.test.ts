@@ -147,6 +147,12 @@ describe('start-up', () => {
     );
   });
 
+  it('a LOG_LEVEL pino does not know stops start-up with one line naming LOG_LEVEL', async () => {
+    expect(await stderrOfRefusedStart({ LOG_LEVEL: 'verbose' })).toBe(
+      'account-api: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"',
+    );
+  });
+
   it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
     expect(await stderrOfRefusedStart({ MAIL_FROM: 'Accounts' })).toBe(
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',

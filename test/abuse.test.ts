@@ -489,9 +489,13 @@ describe('common passwords', () => {
 });
 
 describe('production posture', () => {
-  it('gives no "Did you mean" hints about the schema', async () => {
+  it('gives no "Did you mean" hints about the schema, even with introspection turned back on', async () => {
     const dev = await startServer();
-    const prod = await startServer({ NODE_ENV: 'production' });
+    const prod = await startServer({
+      NODE_ENV: 'production',
+      GRAPHQL_INTROSPECTION: 'true',
+      GRAPHQL_PLAYGROUND: 'true',
+    });
     try {
       const query = JSON.stringify({ query: '{ infoCode { infocode } }' });
       expect((await dev.post(query)).body.errors![0]!.message).toMatch(/Did you mean/);

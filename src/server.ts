@@ -27,7 +27,7 @@ import { UserStore } from './accounts/user.repository';
 import { LoginReads } from './accounts/login-reads';
 import { RegistrationReads } from './accounts/registration-reads';
 import { Answers } from './http/answers';
-import { BodyTooLarge, readBody } from './http/body';
+import { BodyAborted, BodyTooLarge, readBody } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
 import { envelopePlugin, formatError, localizeErrors, responseInfo } from './info/envelope';
@@ -325,6 +325,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           return refuse(request, response, 413, 'QUERY_TOO_COMPLEX', lang, 'request.bodyTooLarge', {
             max: config.maxBodyBytes,
           });
+        }
+        if (error instanceof BodyAborted) {
+          // Not a failure of ours, and nobody is left to answer: like every hang-up, info only.
+          logger.info(
+            { requestId },
+            'client gone before its answer: its request body was cut short',
+          );
+          return;
         }
         throw error;
       }

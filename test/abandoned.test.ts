@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { type TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { LoginDocument, RegisterDocument, SessionsDocument } from './generated/graphql';
 import { registerUser, type Registered, sessionIdOf } from './support/accounts';
@@ -133,5 +134,46 @@ describe('a client that hangs up while its request waits for a hash', () => {
     });
     expect(body.data?.login?.__typename).toBe('AuthPayload');
     expect(await Promise.all(ahead)).toEqual(ahead.map(() => 'registered'));
+  });
+});
+
+// A client that hangs up in the middle of sending its body (a mobile client losing its network,
+// a timeout in a proxy) is no failure of the server's: Node ends the request with an "aborted"
+// error, which is logged at info level like any hang-up, and no 500 is attempted on a dead socket.
+describe('a client that hangs up while it sends its request body', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it('is logged at info level, and nothing at error level', async () => {
+    const { hostname, port } = new URL(server.url);
+    const body = JSON.stringify({ query: '{ infoCodes { infocode } }' });
+    const arrived = new Promise((seen) => server.app.server.once('request', seen));
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((connected) => socket.once('connect', connected));
+    socket.write(
+      'POST /graphql HTTP/1.1\r\n' +
+        `Host: ${hostname}:${port}\r\n` +
+        'Content-Type: application/json\r\n' +
+        `Content-Length: ${body.length + 100}\r\n\r\n` +
+        body,
+    );
+    // The server has begun the request, and waits for the rest of its body, when the client goes.
+    await arrived;
+    await new Promise((wait) => setTimeout(wait, 50));
+    socket.destroy();
+
+    const aboutIt = () => server.logs.filter(({ requestId }) => typeof requestId === 'string');
+    expect(await eventually(() => aboutIt().length > 0)).toBe(true);
+    await new Promise((wait) => setTimeout(wait, 100)); // anything more it would log
+    expect(server.logs.filter(({ level }) => Number(level) >= 50)).toEqual([]);
+    expect(aboutIt()).toEqual([
+      expect.objectContaining({
+        level: 30, // info
+        msg: 'client gone before its answer: its request body was cut short',
+      }),
+    ]);
   });
 });

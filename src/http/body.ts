@@ -2,6 +2,9 @@ import { type IncomingMessage } from 'node:http';
 
 export class BodyTooLarge extends Error {}
 
+/** The client hung up before its body was all sent: nobody is left to answer. */
+export class BodyAborted extends Error {}
+
 /** Reads a request body, refusing (before reading it all) one larger than `limit` bytes. */
 export function readBody(request: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(request.headers['content-length']);
@@ -20,6 +23,14 @@ export function readBody(request: IncomingMessage, limit: number): Promise<strin
       chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
+    // A connection closed mid-body ends the request with 'error' ("aborted", ECONNRESET), then
+    // 'close'; a close before 'end' without an error is the same hang-up. Once the body has
+    // ended, the promise is settled and these change nothing.
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      reject(request.readableAborted || error.code === 'ECONNRESET' ? new BodyAborted() : error),
+    );
+    request.on('close', () => {
+      if (!request.complete) reject(new BodyAborted());
+    });
   });
 }

@@ -27,7 +27,7 @@ import { UserStore } from './accounts/user.repository';
 import { LoginReads } from './accounts/login-reads';
 import { RegistrationReads } from './accounts/registration-reads';
 import { Answers } from './http/answers';
-import { BodyAborted, BodyTooLarge, readBody } from './http/body';
+import { BodyAborted, BodyTooLarge, decodeUtf8, readBody, utf8Charset } from './http/body';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
 import { envelopePlugin, formatError, localizeErrors, responseInfo } from './info/envelope';
@@ -316,9 +316,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   ): Promise<void> {
     let body: unknown = undefined;
     if (request.method === 'POST') {
-      let text: string;
+      let bytes: Buffer;
       try {
-        text = await readBody(request, config.maxBodyBytes);
+        bytes = await readBody(request, config.maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           response.setHeader('connection', 'close');
@@ -338,8 +338,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       }
       // CSRF: only JSON bodies are read. A browser cannot send one cross-site without a CORS
       // preflight, so text/plain and form posts (the "simple" requests) never reach GraphQL.
-      if (!JSON_BODY.test(header(request, 'content-type') ?? '')) {
+      const contentType = header(request, 'content-type') ?? '';
+      if (!JSON_BODY.test(contentType)) {
         return refuse(request, response, 415, 'INVALID_REQUEST', lang, 'request.contentType');
+      }
+      if (!utf8Charset(contentType)) {
+        return refuse(request, response, 415, 'INVALID_REQUEST', lang, 'request.charset');
+      }
+      const text = decodeUtf8(bytes);
+      if (text === null) {
+        return refuse(request, response, 400, 'INVALID_REQUEST', lang, 'request.encoding');
       }
       // Apollo reads Accept only once the operation has run: a mutation would commit and its
       // client be told 406 and retry. Refused here first, by Apollo's own negotiation.

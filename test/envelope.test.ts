@@ -212,6 +212,107 @@ describe('requests refused before GraphQL runs still carry the envelope', () => 
     expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
   });
 
+  /** POSTs raw bytes, as a client with another idea of the encoding would. */
+  async function postBytes(bytes: Buffer, contentType: string, lang = 'en') {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'accept-language': lang },
+      body: bytes,
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body: (await response.json()) as {
+        data?: unknown;
+        errors?: { message: string; extensions: Record<string, unknown> }[];
+        extensions: unknown;
+      },
+    };
+  }
+
+  const registration = (email: string, password: string) =>
+    JSON.stringify({
+      query:
+        'mutation ($input: RegisterInput!) { register(input: $input) { __typename ... on ErrorResult { infocode } } }',
+      variables: { input: { username: 'Encoded', email, password } },
+    });
+
+  it('a body that is not UTF-8 is 400 / 1021 and never executed: a Latin-1 password is not altered', async () => {
+    const email = 'latin1@example.com';
+    const latin1 = Buffer.from(registration(email, 'contraseña segura'), 'latin1');
+    const { status, contentType, body } = await postBytes(latin1, 'application/json');
+    expect(status).toBe(400);
+    expect(contentType).toBe('application/json; charset=utf-8');
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([
+      {
+        message: 'The request body is not valid UTF-8.',
+        extensions: { code: 'BAD_REQUEST', infocode: 1021, info: 'INVALID_REQUEST' },
+      },
+    ]);
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+    expect((await postBytes(latin1, 'application/json', 'zh')).body.errors![0]!.message).toBe(
+      '请求体不是有效的 UTF-8。',
+    );
+    // Nothing ran: the email is still free, and the same text in UTF-8 registers.
+    const utf8 = Buffer.from(registration(email, 'contraseña segura'), 'utf8');
+    expect((await postBytes(utf8, 'application/json')).body.data).toEqual({
+      register: { __typename: 'AuthPayload' },
+    });
+  });
+
+  let declared = 0;
+  it.each([
+    'application/json; charset=iso-8859-1',
+    'application/json;charset="ISO-8859-1"',
+    'application/json; charset=utf-16',
+    'application/graphql-response+json; charset=windows-1252',
+  ])('a body declared in another charset (%s) is 415 / 1021 and never executed', async (type) => {
+    const email = `charset-${(declared += 1)}@example.com`;
+    const { status, body } = await postBytes(
+      Buffer.from(registration(email, 'contraseña segura'), 'latin1'),
+      type,
+    );
+    expect(status).toBe(415);
+    expect(body.errors).toEqual([
+      {
+        message:
+          'A POST body must be encoded in UTF-8 (no charset, or charset=utf-8 in Content-Type).',
+        extensions: { code: 'BAD_REQUEST', infocode: 1021, info: 'INVALID_REQUEST' },
+      },
+    ]);
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+    const utf8 = Buffer.from(registration(email, 'contraseña segura'), 'utf8');
+    expect((await postBytes(utf8, 'application/json')).body.data).toEqual({
+      register: { __typename: 'AuthPayload' },
+    });
+  });
+
+  it.each([
+    'application/json; charset=utf-8',
+    'application/json; charset=UTF-8',
+    'application/json;charset="utf-8"',
+    'application/json; charset=utf8',
+  ])('a UTF-8 body declared as %s is read', async (type) => {
+    const { status, body } = await postBytes(
+      Buffer.from(JSON.stringify({ query: '{ infoCodes { info } }' }), 'utf8'),
+      type,
+    );
+    expect(status).toBe(200);
+    expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+  });
+
+  it('a body that starts with a UTF-8 byte order mark is not JSON: 400 / 1021, as before', async () => {
+    const bom = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(JSON.stringify({ query: '{ infoCodes { info } }' })),
+    ]);
+    const { status, body } = await postBytes(bom, 'application/json');
+    expect(status).toBe(400);
+    expect(body.errors![0]!.message).toBe('The request body is not valid JSON.');
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+
   it('a refusal speaks application/graphql-response+json to a client that accepts it', async () => {
     const response = await fetch(server.url, {
       method: 'POST',

@@ -51,6 +51,9 @@ export const en = {
   'request.batch':
     'Batched requests (JSON arrays) are not accepted; send one operation per request.',
   'request.contentType': 'A POST body must be JSON (Content-Type: application/json).',
+  'request.charset':
+    'A POST body must be encoded in UTF-8 (no charset, or charset=utf-8 in Content-Type).',
+  'request.encoding': 'The request body is not valid UTF-8.',
   'request.json': 'The request body is not valid JSON.',
   'request.tooCostlyToValidate':
     'The operation is too costly to validate: it repeats too many fields or fragment spreads. Select each field once and use fewer fragments.',

@@ -49,6 +49,9 @@ export const zh: Record<MessageKey, string> = {
   'request.accept': 'Accept 请求头必须允许 application/json 或 application/graphql-response+json。',
   'request.batch': '不接受批量请求（JSON 数组）；每个请求只发送一个操作。',
   'request.contentType': 'POST 请求体必须是 JSON（Content-Type: application/json）。',
+  'request.charset':
+    'POST 请求体必须以 UTF-8 编码（Content-Type 中不带 charset，或为 charset=utf-8）。',
+  'request.encoding': '请求体不是有效的 UTF-8。',
   'request.json': '请求体不是有效的 JSON。',
   'request.tooCostlyToValidate':
     '校验此操作的代价过高，其中重复的字段或片段展开过多；请每个字段只选择一次，并减少片段。',

@@ -65,6 +65,18 @@ describe('query limits (1022), checked before anything runs', () => {
     expect(mixed.body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
   });
 
+  it('refuses two refresh tokens in one operation before either is looked at', async () => {
+    const user = await registerUser(server);
+    const field = (alias: string) =>
+      `${alias}: refreshToken(refreshToken: "${user.refreshToken}") { __typename }`;
+    const { status, body } = await post(`mutation { ${field('a')} ${field('b')} }`);
+    expect(status).toBe(400);
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+    // Not looked at: the token is still current, so one refresh of it rotates as usual.
+    const once = await post(`mutation { ${field('a')} }`);
+    expect(once.body.data).toEqual({ a: { __typename: 'AuthPayload' } });
+  });
+
   it('bounds aliases: 30 pass, 31 are refused', async () => {
     const aliases = (n: number) =>
       Array.from({ length: n }, (_, i) => `a${i}: infoCodes { infocode }`).join(' ');

@@ -12,6 +12,7 @@ import {
   type SessionFragment,
   type SessionsQuery,
 } from './generated/graphql';
+import { MOST_STEPS_BACK } from '../src/sessions/sessions';
 import { registerUser, sessionIdOf, type Registered } from './support/accounts';
 import { expectCleanLog, keep } from './support/log-secrets';
 import { bearer, startServer, type TestServer } from './support/server';
@@ -328,6 +329,21 @@ describe('reuse of a retired refresh token ends the session', () => {
     for (let i = 0; i < 4; i++) chain.push((pair = await rotate(server, pair.refreshToken)));
     expect(await refresh(server, chain[1]!.refreshToken)).toMatchObject(invalidToken);
     await expectSessionEnded(server, ...chain);
+  });
+
+  it('reuse is recognised up to MOST_STEPS_BACK rotations back; an older token is 1010 and ends nothing', async () => {
+    const user = await signUp(server);
+    let pair = firstPair(user);
+    const chain = [pair];
+    for (let i = 0; i <= MOST_STEPS_BACK; i++) {
+      chain.push((pair = await rotate(server, pair.refreshToken)));
+    }
+    // chain[0] is MOST_STEPS_BACK + 1 rotations behind the current token: treated as a forgery.
+    expect(await refresh(server, chain[0]!.refreshToken)).toMatchObject(invalidToken);
+    const live = await expectSessionLive(server, pair); // one more rotation
+    // chain[2] is now MOST_STEPS_BACK rotations behind: recognised as reuse.
+    expect(await refresh(server, chain[2]!.refreshToken)).toMatchObject(invalidToken);
+    await expectSessionEnded(server, live);
   });
 
   it('after the interval (REFRESH_TOKEN_REUSE_INTERVAL=1s) even a token with an unused successor is reuse', async () => {

@@ -29,13 +29,18 @@ export const QUERY_LIMITS = {
   credentialFields: 1,
 } as const;
 
-/** Each checks a password or a mailed token, or hashes a new password: at most one per operation. */
+/**
+ * Mutation fields that each check a password, a mailed token or a refresh token (a forged one
+ * costs a walk of its session's chain), or hash a new password: at most one per operation.
+ * (AuthPayload's own `refreshToken` field is only a string.)
+ */
 export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
   'login',
   'register',
   'changePassword',
   'deleteAccount',
   'resetPassword',
+  'refreshToken',
 ]);
 
 interface Shape {
@@ -68,6 +73,7 @@ const isFreeLevel = (parent: GraphQLNamedType | undefined, field: string): boole
  */
 export const QueryLimitsRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
   const schema = context.getSchema();
+  const mutation = schema.getMutationType() ?? undefined;
   const fragments = new Map<string, Shape>();
   const measuring = new Set<string>();
 
@@ -96,7 +102,7 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (selection.alias) shape.aliases += 1;
-        if (CREDENTIAL_FIELDS.has(name)) shape.credentialFields += 1;
+        if (parent === mutation && CREDENTIAL_FIELDS.has(name)) shape.credentialFields += 1;
         add(
           selection.selectionSet
             ? shapeOf(selection.selectionSet, typeOfField(parent, name))

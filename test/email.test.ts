@@ -286,6 +286,28 @@ describe('email verification', () => {
     expect(await emailVerified(server, user.token)).toBe(false);
   });
 
+  it('a reset link stays dead when the address changes away and back', async () => {
+    const user = await register(server);
+    mailed(server, tokenIn(await inbox.next(user.email)));
+    await requestReset(server, user.email);
+    const token = mailed(server, tokenIn(await inbox.next(user.email, 1)));
+    const away = `away-${randomUUID().slice(0, 8)}@example.com`;
+    for (const email of [away, user.email]) {
+      const { body } = await server.request(
+        UpdateProfileDocument,
+        { input: { email, currentPassword: user.password } },
+        bearer(user.token),
+      );
+      expect(body.data?.updateProfile).toMatchObject({ __typename: 'User', email });
+    }
+    const newPassword = `brand new ${randomUUID().slice(0, 8)}`;
+    keep(server, newPassword);
+    expect(await reset(server, token, newPassword)).toMatchObject({ infocode: 1010 });
+    const again = await login(server, user.email, user.password);
+    expect(again.__typename).toBe('AuthPayload');
+    if (again.__typename === 'AuthPayload') keep(server, again.accessToken, again.refreshToken);
+  });
+
   it('an expired verification token is 1009', async () => {
     await withServer(inbox, { EMAIL_VERIFICATION_TTL: '1s' }, async (short) => {
       const user = await register(short);

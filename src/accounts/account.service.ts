@@ -295,10 +295,7 @@ export class AccountService {
     // the password proved, its password changed since.
     if (!updated) return needsPassword ? new WrongPassword() : new UserNotExist();
     Object.assign(target, changes, { updatedAt });
-    if (emailChanges) {
-      await this.mail.trySendLink(target, EmailTokenPurpose.VERIFY_EMAIL, ctx.lang, ctx.requestId);
-      this.mail.sendEmailChanged(target, oldEmail, ctx.lang);
-    }
+    if (emailChanges) await this.mail.emailChanged(target, oldEmail, ctx.lang, ctx.requestId);
     return target;
   }
 

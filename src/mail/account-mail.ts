@@ -128,8 +128,26 @@ export class AccountMail {
     );
   }
 
+  /**
+   * After the user's email changed (committed): links mailed to other addresses die, the new
+   * address gets a verification link and the old one a notice. Errors are logged, never thrown:
+   * the change itself is done.
+   */
+  async emailChanged(user: User, oldEmail: string, lang: Lang, requestId: string): Promise<void> {
+    try {
+      await this.tokens.revokeOtherAddresses(user.id, user.emailNormalized);
+    } catch (error) {
+      this.logger.error(
+        { requestId, err: safeError(error) },
+        'could not revoke the links mailed to an old address',
+      );
+    }
+    await this.trySendLink(user, EmailTokenPurpose.VERIFY_EMAIL, lang, requestId);
+    this.sendEmailChanged(user, oldEmail, lang);
+  }
+
   /** Tells the old address that the account's email changed (no token, no limit). */
-  sendEmailChanged(user: User, oldEmail: string, lang: Lang): void {
+  private sendEmailChanged(user: User, oldEmail: string, lang: Lang): void {
     this.mailer.send({
       kind: 'emailChanged',
       to: oldEmail,

@@ -12,6 +12,7 @@ import { User } from '../accounts/user.entity';
 import { uuidv7 } from '../db/ids';
 import {
   insertStatement,
+  type PreparedStatement,
   type PreparedStatements,
   type RowInsert,
 } from '../db/prepared-statements';
@@ -81,6 +82,13 @@ const UPSERT_TOKEN = insertStatement(
     ' created_at = excluded.created_at, expires_at = excluded.expires_at',
 );
 
+/** A user's tokens mailed to any address but the one given: dead once the address changed. */
+const DELETE_OTHER_ADDRESSES: PreparedStatement = {
+  name: 'delete_email_tokens_of_other_addresses',
+  sqlite: 'delete from email_tokens where user_id = ? and email <> ?',
+  postgresql: 'delete from email_tokens where user_id = $1 and email <> $2',
+};
+
 /** A token and its row, before the row is stored. */
 export interface NewEmailToken {
   token: string;
@@ -148,9 +156,13 @@ export class EmailTokens {
     return (await em.nativeDelete(EmailToken, { id: token.id, tokenHash: token.tokenHash })) === 1;
   }
 
-  /** Kills the user's outstanding token of this purpose, if any. */
-  async revoke(em: EntityManager, userId: string, purpose: EmailTokenPurpose): Promise<void> {
-    await em.nativeDelete(EmailToken, { user: userId, purpose });
+  /**
+   * Kills the user's links mailed to any address but `email`, their address now. A link proves
+   * only that its reader got mail at its address: were it kept, changing the email away and
+   * back would bring it back to life.
+   */
+  async revokeOtherAddresses(userId: string, email: string): Promise<void> {
+    await this.statements.write(DELETE_OTHER_ADDRESSES, [userId, email]);
   }
 
   /** Removes tokens that expired more than a week ago; returns how many. */

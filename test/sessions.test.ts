@@ -531,6 +531,38 @@ describe('logout', () => {
     expect(body.extensions).toEqual({ infocode: 1010, info: 'INVALID_TOKEN_ERROR' });
   });
 
+  it('after a refresh in the same operation, still acts only for the Authorization header', async () => {
+    const user = await signUp(server);
+    const other = await signUp(server);
+    const document = `mutation ($refreshToken: String!) {
+      refreshToken(refreshToken: $refreshToken) {
+        __typename ... on AuthPayload { accessToken tokenType refreshToken user { id email } }
+      }
+      logout(allSessions: true) { __typename ... on ErrorResult { infocode } ... on LogoutSuccess { revokedSessions } }
+    }`;
+    const post = async (refreshToken: string, headers?: Record<string, string>) => {
+      const { body } = await server.post(
+        JSON.stringify({ query: document, variables: { refreshToken } }),
+        headers,
+      );
+      const data = body.data as {
+        refreshToken: { __typename: string; user: { id: string; email: string } };
+        logout: unknown;
+      };
+      return { ...data, extensions: body.extensions };
+    };
+    // No header: the refresh answers (the user may see their own email) and logout is 1010.
+    const anonymous = await post(user.refreshToken);
+    expect(anonymous.refreshToken.user).toEqual({ id: user.id, email: user.email });
+    expect(anonymous.logout).toEqual({ __typename: 'InvalidToken', infocode: 1010 });
+    const live = await expectSessionLive(server, pairOf(server, anonymous.refreshToken));
+    // Another user's header: logout ends that user's sessions, not the refreshed one's.
+    const named = await post(live.refreshToken, bearer(other.token));
+    expect(named.logout).toEqual({ __typename: 'LogoutSuccess', revokedSessions: 1 });
+    await expectSessionEnded(server, firstPair(other));
+    await expectSessionLive(server, pairOf(server, named.refreshToken));
+  });
+
   it("with an ended session's access token is 1010", async () => {
     const user = await signUp(server);
     await logout(server, user.token);

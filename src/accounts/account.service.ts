@@ -321,7 +321,7 @@ export class AccountService {
     const user = await this.users.updateProfile(claims.userId, changes, new Date(), {
       sessionId: claims.sessionId,
     });
-    if (user) ctx.auth.signedIn(user, claims.sessionId);
+    if (user) ctx.auth.confirmed(user, claims.sessionId);
     return user;
   }
 
@@ -471,7 +471,7 @@ export class AccountService {
   /** An access token for the session and the refresh token it came with. */
   private payload(ctx: Context, user: User, session: Opened): AuthPayload {
     const { token, expiresIn } = this.tokens.issue(user.id, session.sessionId);
-    ctx.auth.signedIn(user, session.sessionId);
+    ctx.auth.issuedTokensTo(user);
     return Object.assign(new AuthPayload(), {
       accessToken: token,
       tokenType: 'Bearer',

@@ -17,6 +17,7 @@ export class Authentication {
   private verifiedToken?: Promise<AccessClaims | AuthFailure>;
   private current: User | null = null;
   private session: string | null = null;
+  private readonly issuedTo = new Set<string>();
 
   constructor(
     private readonly authorization: string | null,
@@ -56,11 +57,24 @@ export class Authentication {
     return result instanceof UserNotExist ? new InvalidToken('token.sessionEnded') : result;
   }
 
-  /** After login or registration the response speaks to that user (their email is theirs to see). */
-  signedIn(user: User, sessionId: string): void {
+  /**
+   * The caller, proven by a statement that checked the token's session itself (updateProfile's
+   * own): require() need not read them again.
+   */
+  confirmed(user: User, sessionId: string): void {
     this.current = user;
     this.session = sessionId;
     this.verdict = Promise.resolve(user);
+  }
+
+  /**
+   * This request issued tokens for the user (login, register, a refresh, a reset, a password
+   * change): the answer may show them their own private fields. It does not make them the caller:
+   * the operation's other fields still act for the Authorization header, or for nobody without
+   * one (1010), as the contract says.
+   */
+  issuedTokensTo(user: User): void {
+    this.issuedTo.add(user.id);
   }
 
   /** The session the caller's token belongs to, once require() resolved to a user. */
@@ -68,12 +82,8 @@ export class Authentication {
     return this.session;
   }
 
-  /** The caller as far as it is known yet: set once require()/optional() resolved to a user. */
-  get viewer(): User | null {
-    return this.current;
-  }
-
   mayReadPrivateFieldsOf(user: User): boolean {
+    if (this.issuedTo.has(user.id)) return true;
     const viewer = this.current;
     return viewer !== null && (viewer.id === user.id || viewer.role === Role.ADMIN);
   }

@@ -106,6 +106,21 @@ describe('query limits (1022), checked before anything runs', () => {
     expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
   });
 
+  it('bounds introspection fan-out: fields nested three deep is 1022 (graphql-js’s own limit)', async () => {
+    const { status, body } = await post(
+      '{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }',
+    );
+    expect(status).toBe(400);
+    expect(body.errors!.map((error) => error.message)).toEqual([
+      'Maximum introspection depth exceeded',
+    ]);
+    expect(body.errors![0]!.extensions).toMatchObject({
+      infocode: 1022,
+      info: 'QUERY_TOO_COMPLEX',
+    });
+    expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
+  });
+
   interface IntrospectionType {
     name: string;
     fields: { name: string; type: unknown }[] | null;

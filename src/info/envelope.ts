@@ -33,6 +33,12 @@ const MISSING_REQUIRED =
  */
 const VALIDATION_ABORTED = 'Validation aborted.';
 
+/**
+ * graphql-js's MaxIntrospectionDepthRule (one of its specified rules): `fields`, `interfaces`,
+ * `possibleTypes` or `inputFields` nested three deep inside introspection. A limit: 1022.
+ */
+const INTROSPECTION_TOO_DEEP = 'Maximum introspection depth exceeded';
+
 /** graphql-js texts replaced by a catalog message of ours, in the client's language. */
 const OWN_MESSAGES: ReadonlyMap<string, MessageKey> = new Map([
   [VALIDATION_ABORTED, 'request.tooCostlyToValidate'],
@@ -60,7 +66,9 @@ export function classify(error: unknown): InfoName {
   switch (error.extensions.code) {
     case ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED:
     case ApolloServerErrorCode.BAD_USER_INPUT:
-      if (error.message === VALIDATION_ABORTED) return 'QUERY_TOO_COMPLEX';
+      if (error.message === VALIDATION_ABORTED || error.message === INTROSPECTION_TOO_DEEP) {
+        return 'QUERY_TOO_COMPLEX';
+      }
       return MISSING_REQUIRED.test(error.message) ? 'MISSING_REQUIRED_PARAMS' : 'INVALID_REQUEST';
     case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
       return TOO_MANY_TOKENS.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'INVALID_REQUEST';

@@ -1,9 +1,16 @@
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { loadConfig } from '../src/config';
-import { LoginDocument } from './generated/graphql';
+import { LoginDocument, SetRoleDocument } from './generated/graphql';
 import { registerUser } from './support/accounts';
-import { scratchDatabase, scratchFolder, startServer, type TestServer } from './support/server';
+import {
+  bearer,
+  scratchDatabase,
+  scratchFolder,
+  startServer,
+  type TestServer,
+} from './support/server';
+import { eventually } from './support/wait';
 
 // PostgreSQL specifics, always against the local PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432),
 // whichever dialect the rest of the suite runs on.
@@ -191,6 +198,54 @@ describe('DATABASE_URL=postgres://...', () => {
         ).rows,
     );
     expect(sessions).toEqual([{ n: 2 }]);
+  });
+
+  it('setRole by an admin whose demotion commits while it waits promotes no one (1011)', async () => {
+    const server = await onPostgres();
+    const schema = schemaOf(server);
+    const [admin, user] = [await registerUser(server), await registerUser(server)];
+    await withPool(async (pool) => {
+      await pool.query(`update "${schema}".users set role = 'ADMIN' where id = $1`, [admin.id]);
+      const demotion = new Client({ connectionString: POSTGRES }); // a second connection
+      await demotion.connect();
+      try {
+        await demotion.query('begin');
+        await demotion.query(`update "${schema}".users set role = 'USER' where id = $1`, [
+          admin.id,
+        ]);
+        // The request starts while the admin is still one (the demotion is not committed)...
+        const promotion = server.request(
+          SetRoleDocument,
+          { userId: user.id, role: 'ADMIN' },
+          bearer(admin.token),
+        );
+        // ...and reaches its write while the demotion holds the admin's row.
+        const waiting = await eventually(
+          async () =>
+            (
+              await pool.query(
+                `select 1 from pg_stat_activity where wait_event_type = 'Lock'
+                 and query like '%from users where id = % and role = % for share'`,
+              )
+            ).rowCount === 1,
+          { withinMs: 10_000 },
+        );
+        expect(waiting).toBe(true);
+        await demotion.query('commit');
+        const { body } = await promotion;
+        expect(body.data?.setRole).toMatchObject({
+          __typename: 'InsufficientPermissions',
+          infocode: 1011,
+        });
+      } finally {
+        await demotion.query('rollback'); // nothing left to undo once committed
+        await demotion.end();
+      }
+      const roles = await pool.query<{ id: string; role: string }>(
+        `select id, role from "${schema}".users order by id`,
+      );
+      expect(roles.rows.map((row) => row.role)).toEqual(['USER', 'USER']);
+    });
   });
 
   it('a schema that is not a plain identifier, or a bad timeout, stops start-up with one line', () => {

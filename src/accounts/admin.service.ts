@@ -99,10 +99,15 @@ export class AdminService {
     if (caller.role !== Roles.ADMIN) return new InsufficientPermissions('permission.admin');
     const id = canonicalId(userId);
     if (!id) return new UserNotExist();
-    const change = await changeRole(ctx.em, id, role);
+    const change = await changeRole(ctx.em, id, role, caller.id);
     if (change.ok) return change.user;
-    return change.reason === 'last-admin'
-      ? new InsufficientPermissions('permission.lastAdmin')
-      : new UserNotExist();
+    switch (change.reason) {
+      case 'last-admin':
+        return new InsufficientPermissions('permission.lastAdmin');
+      case 'not-admin': // demoted (or deleted) while this request was on its way
+        return new InsufficientPermissions('permission.admin');
+      case 'not-found':
+        return new UserNotExist();
+    }
   }
 }

@@ -200,6 +200,26 @@ describe('DATABASE_URL=postgres://...', () => {
     expect(sessions).toEqual([{ n: 2 }]);
   });
 
+  it('a valid 254-character email registers and logs in with the limits counted here', async () => {
+    const server = await onPostgres({ RATE_LIMIT: 'on', HIDE_ACCOUNT_EXISTENCE: 'true' });
+    // 64 + 1 + 63 + 1 + 63 + 1 + 57 + 4: the longest address the rules take.
+    const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
+    expect(email).toHaveLength(254);
+    // Its mail counter's key, `mail-recipient:` and the address, is longer than 255.
+    const registered = await registerUser(server, { email });
+    expect(registered.email).toBe(email);
+    const { body } = await server.request(LoginDocument, {
+      input: { email, password: registered.password },
+    });
+    expect(body.data?.login.__typename).toBe('AuthPayload');
+    // An unknown one is counted under a key holding its lookup: a wrong password, as hidden.
+    const unknown = `${'e'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.com`;
+    const { body: wrong } = await server.request(LoginDocument, {
+      input: { email: unknown, password: registered.password },
+    });
+    expect(wrong.data?.login).toMatchObject({ __typename: 'WrongPassword', infocode: 1008 });
+  });
+
   it('setRole by an admin whose demotion commits while it waits promotes no one (1011)', async () => {
     const server = await onPostgres();
     const schema = schemaOf(server);

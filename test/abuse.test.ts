@@ -332,6 +332,9 @@ describe('rate limits (1020)', () => {
       };
       expect(await addressOf(`${'x'.repeat(300)}, 10.0.0.1`)).toBe('127.0.0.1');
       expect(await addressOf('<script>, 10.0.0.1')).toBe('127.0.0.1');
+      // IPv6 with a zone, which Node's isIP takes at any length and in odd shapes.
+      expect(await addressOf(`fe80::1%${'x'.repeat(300)}, 10.0.0.1`)).toBe('127.0.0.1');
+      expect(await addressOf('::1%a:b:c:d:e:f:g:h:i, 10.0.0.1')).toBe('127.0.0.1');
       // What proxies do write: an address, maybe with its port.
       expect(await addressOf('203.0.113.9, 10.0.0.1')).toBe('203.0.113.9');
       expect(await addressOf('203.0.113.9:41234, 10.0.0.1')).toBe('203.0.113.9');

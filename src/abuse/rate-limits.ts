@@ -280,9 +280,12 @@ export class RateLimits {
 
 /**
  * An address as a proxy writes it into X-Forwarded-For: an IP, maybe with its port
- * ("203.0.113.7:41234", "[2001:db8::1]:443"); null for anything else.
+ * ("203.0.113.7:41234", "[2001:db8::1]:443"); null for anything else. An IPv6 zone ("%eth0")
+ * names an interface of the writer's own host, never a client's address, and Node's isIP takes
+ * one of any length: refused.
  */
 function forwardedIp(hop: string): string | null {
+  if (hop.includes('%')) return null;
   if (isIP(hop)) return hop;
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop)?.[1];
   if (bracketed && isIPv6(bracketed)) return bracketed;
@@ -316,11 +319,12 @@ export function clientAddress(
 /** What an address is counted as: IPv6 clients get a whole /64, as one host usually does. */
 export function addressKey(address: string): string {
   if (!isIPv6(address)) return address;
-  const [head = '', tail = ''] = address.split('::');
+  const bare = address.split('%')[0]!; // a socket's link-local zone: the same host either way
+  const [head = '', tail = ''] = bare.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+  const groups = bare.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
     : left;
   return `${groups
     .slice(0, 4)

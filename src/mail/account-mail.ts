@@ -129,17 +129,17 @@ export class AccountMail {
   }
 
   /**
-   * After the user's email changed (committed): links mailed to other addresses die, the new
-   * address gets a verification link and the old one a notice. Errors are logged, never thrown:
+   * After the user's email changed (committed): every link mailed before dies, the new address
+   * gets a verification link and the old one a notice. Errors are logged, never thrown:
    * the change itself is done.
    */
   async emailChanged(user: User, oldEmail: string, lang: Lang, requestId: string): Promise<void> {
     try {
-      await this.tokens.revokeOtherAddresses(user.id, user.emailNormalized);
+      await this.tokens.revokeAll(user.id);
     } catch (error) {
       this.logger.error(
         { requestId, err: safeError(error) },
-        'could not revoke the links mailed to an old address',
+        'could not revoke the links mailed before an email change',
       );
     }
     await this.trySendLink(user, EmailTokenPurpose.VERIFY_EMAIL, lang, requestId);

@@ -82,11 +82,11 @@ const UPSERT_TOKEN = insertStatement(
     ' created_at = excluded.created_at, expires_at = excluded.expires_at',
 );
 
-/** A user's tokens mailed to any address but the one given: dead once the address changed. */
-const DELETE_OTHER_ADDRESSES: PreparedStatement = {
-  name: 'delete_email_tokens_of_other_addresses',
-  sqlite: 'delete from email_tokens where user_id = ? and email <> ?',
-  postgresql: 'delete from email_tokens where user_id = $1 and email <> $2',
+/** All of a user's tokens. */
+const DELETE_USER_TOKENS: PreparedStatement = {
+  name: 'delete_email_tokens_of_user',
+  sqlite: 'delete from email_tokens where user_id = ?',
+  postgresql: 'delete from email_tokens where user_id = $1',
 };
 
 /** A token and its row, before the row is stored. */
@@ -157,12 +157,13 @@ export class EmailTokens {
   }
 
   /**
-   * Kills the user's links mailed to any address but `email`, their address now. A link proves
-   * only that its reader got mail at its address: were it kept, changing the email away and
-   * back would bring it back to life.
+   * Kills all of the user's links, once their address changed. A link proves only that its
+   * reader got mail at its address: were it kept, changing the email away and back would bring
+   * it back to life. All of them, not only those of other addresses: a reset link issued for the
+   * old address while the change committed carries it too.
    */
-  async revokeOtherAddresses(userId: string, email: string): Promise<void> {
-    await this.statements.write(DELETE_OTHER_ADDRESSES, [userId, email]);
+  async revokeAll(userId: string): Promise<void> {
+    await this.statements.write(DELETE_USER_TOKENS, [userId]);
   }
 
   /** Removes tokens that expired more than a week ago; returns how many. */

@@ -1,7 +1,7 @@
 import { Client, Pool } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { loadConfig } from '../src/config';
-import { LoginDocument, SetRoleDocument } from './generated/graphql';
+import { LoginDocument, SetRoleDocument, UpdateProfileDocument } from './generated/graphql';
 import { registerUser } from './support/accounts';
 import {
   bearer,
@@ -198,6 +198,59 @@ describe('DATABASE_URL=postgres://...', () => {
         ).rows,
     );
     expect(sessions).toEqual([{ n: 2 }]);
+  });
+
+  it('an email given as unchanged is not written once another change of it has committed', async () => {
+    const server = await onPostgres();
+    const schema = schemaOf(server);
+    const user = await registerUser(server);
+    const moved = `moved-${user.id.slice(-12)}@example.com`;
+    await withPool(async (pool) => {
+      const other = new Client({ connectionString: POSTGRES }); // another device's change
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query(`select 1 from "${schema}".users where id = $1 for update`, [user.id]);
+        // The same address in capitals: no change as read, so no password is asked for...
+        const sameAddress = server.request(
+          UpdateProfileDocument,
+          { input: { email: user.email.toUpperCase() } },
+          bearer(user.token),
+        );
+        // ...and its write waits while the other change holds the row, then commits.
+        const waiting = await eventually(
+          async () =>
+            (
+              await pool.query(
+                `select 1 from pg_stat_activity where wait_event_type = 'Lock'
+                 and query like 'update users u set%'`,
+              )
+            ).rowCount === 1,
+          { withinMs: 10_000 },
+        );
+        expect(waiting).toBe(true);
+        await other.query(
+          `update "${schema}".users set email = $2, email_normalized = $2 where id = $1`,
+          [user.id, moved],
+        );
+        await other.query('commit');
+        // Decided again from the stored address, it is a change: the password is needed.
+        const { body } = await sameAddress;
+        expect(body.data?.updateProfile).toMatchObject({
+          __typename: 'InvalidInput',
+          infocode: 1001,
+          violations: [{ field: 'currentPassword' }],
+        });
+      } finally {
+        await other.query('rollback'); // nothing left to undo once committed
+        await other.end();
+      }
+      const stored = await pool.query<{ email: string }>(
+        `select email from "${schema}".users where id = $1`,
+        [user.id],
+      );
+      expect(stored.rows).toEqual([{ email: moved }]);
+    });
   });
 
   it('a valid 254-character email registers and logs in with the limits counted here', async () => {

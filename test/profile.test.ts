@@ -210,6 +210,19 @@ describe('updateProfile changes the caller', () => {
     expect(result.id).toBe(user.id);
     expect((await me(user)).username).toBe('Upper Self');
   });
+
+  it('a blank userId, or one’s own with spaces around it, is one’s own (as absent)', async () => {
+    const user = await registerUser(server);
+    for (const [userId, username] of [
+      ['', 'Blank Self'],
+      ['   ', 'Spaces Self'],
+      [` ${user.id} `, 'Padded Self'],
+    ] as const) {
+      const result = expectUpdated(await update({ username }, bearer(user.token), userId));
+      expect(result.id).toBe(user.id);
+      expect((await me(user)).username).toBe(username);
+    }
+  });
 });
 
 describe('updateProfile leaves the stored profile untouched when it refuses', () => {

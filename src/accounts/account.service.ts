@@ -56,6 +56,9 @@ function randomAccount(): string {
   return String(randomInt(1_000_000_000, 10_000_000_000));
 }
 
+/** updateProfileOf's answer when the user's address changed after it was read. */
+const EMAIL_MOVED = Symbol('email moved');
+
 /** The constraint a unique violation names, from the driver's own words, not from the SQL text. */
 function violatedConstraint(error: UniqueConstraintViolationException): string {
   const { constraint } = error as { constraint?: unknown };
@@ -251,7 +254,23 @@ export class AccountService {
       if (!other) return new UserNotExist();
       target = other;
     }
+    const first = await this.updateProfileOf(ctx, input, caller, target);
+    if (first !== EMAIL_MOVED) return first;
+    // The address changed after it was read (another request's change committed): whether this
+    // one changes it, and so needs the password, is decided again from the stored user.
+    const fresh = await this.findById(target.id);
+    if (!fresh) return new UserNotExist();
+    const again = await this.updateProfileOf(ctx, input, caller, fresh);
+    return again === EMAIL_MOVED ? new UserNotExist() : again;
+  }
 
+  /** updateProfile's change to `target`, the user as read; EMAIL_MOVED if its address changed since. */
+  private async updateProfileOf(
+    ctx: Context,
+    input: UpdateProfileInput,
+    caller: User,
+    target: User,
+  ): Promise<User | ErrorResult | typeof EMAIL_MOVED> {
     const { changes, emailChanges, violations } = checkProfileInput(input, target);
     // Changing one's own email proves the password; an admin changing someone else's need not.
     const needsPassword = emailChanges && target.id === caller.id;
@@ -275,26 +294,33 @@ export class AccountService {
       return new MailboxOccupied();
     }
 
-    const oldEmail = target.email;
-    const updatedAt = new Date();
+    const emailGiven = changes.emailNormalized !== undefined;
     let updated: User | null;
     try {
       // A change proven by the password holds only while that password is the user's: one
-      // changed or reset meanwhile leaves the email as it is.
-      updated = await this.users.updateProfile(
-        target.id,
-        changes,
-        updatedAt,
-        needsPassword ? { passwordHash: target.passwordHash } : {},
-      );
+      // changed or reset meanwhile leaves the email as it is. Whether an email given is a change
+      // was decided from the address read: written only while the user's is still that one.
+      updated = await this.users.updateProfile(target.id, changes, new Date(), {
+        ...(needsPassword ? { passwordHash: target.passwordHash } : {}),
+        ...(emailGiven ? { emailNormalized: target.emailNormalized } : {}),
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return new MailboxOccupied();
       throw error;
     }
-    // Deleted since it was read (by itself on another device, or by an admin), or, for a change
-    // the password proved, its password changed since.
-    if (!updated) return needsPassword ? new WrongPassword() : new UserNotExist();
-    Object.assign(target, changes, { updatedAt });
+    if (!updated) {
+      // Deleted since it was read (by itself on another device, or by an admin); for a change the
+      // password proved, its password changed since; or its address did.
+      if (emailGiven) {
+        const now = await this.findById(target.id);
+        if (now && now.emailNormalized !== target.emailNormalized) return EMAIL_MOVED;
+      }
+      return needsPassword ? new WrongPassword() : new UserNotExist();
+    }
+    const oldEmail = target.email;
+    // As stored now (another request's change to another field included); the caller as this
+    // request knows it, if it is the target, is brought up to date too.
+    Object.assign(target, updated);
     if (emailChanges) await this.mail.emailChanged(target, oldEmail, ctx.lang, ctx.requestId);
     return target;
   }
@@ -560,13 +586,12 @@ export class AccountService {
 }
 
 /**
- * updateProfile's userId when it names someone other than the caller, else null: absent, it is
- * the caller; ids are UUIDs, stored lower-case and compared without case.
+ * updateProfile's userId when it names someone other than the caller, else null: absent or
+ * blank, it is the caller; ids are UUIDs, stored lower-case and compared without case.
  */
 function someoneElse(userId: string | null | undefined, callerId: string): string | null {
-  return userId !== null && userId !== undefined && userId.toLowerCase() !== callerId
-    ? userId
-    : null;
+  const given = userId?.trim() ?? '';
+  return given !== '' && given.toLowerCase() !== callerId ? given : null;
 }
 
 /**

@@ -115,6 +115,7 @@ type ProfileWrite = ProfileChanges & {
   updatedAt: Date | number;
   sid?: string;
   pw?: string;
+  en?: string;
 };
 
 type ProfileProperty = keyof typeof PROFILE_COLUMNS;
@@ -137,7 +138,8 @@ const PROFILE_BITS = new Map(
  *
  * An element with a session id (`sid`) is written only while that session of the user is live,
  * checked as SIGNED_IN checks it, against the second parameter (now); one with a password hash
- * (`pw`), only while the user's is still that one. The rows written come back whole.
+ * (`pw`), only while the user's is still that one; one with an address (`en`), only while the
+ * user's is still that one. The rows written come back whole.
  */
 const UPDATE_PROFILES = new Map<number, PreparedStatement>();
 
@@ -164,6 +166,8 @@ function updateProfiles(properties: number): PreparedStatement {
         " where s.id = json_extract(j.value, '$.sid') and s.user_id = users.id and s.expires_at > ?))" +
         " and (json_type(j.value, '$.pw') is null" +
         " or users.password_hash = json_extract(j.value, '$.pw'))" +
+        " and (json_type(j.value, '$.en') is null" +
+        " or users.email_normalized = json_extract(j.value, '$.en'))" +
         ` returning ${USER_COLUMNS.replace(/\bu\./g, 'users.')}`,
       postgresql:
         'update users u set ' +
@@ -178,6 +182,7 @@ function updateProfiles(properties: number): PreparedStatement {
         " where u.id = j->>'id' and (not j ? 'sid' or coalesce((select s.user_id = u.id" +
         " and s.expires_at > $2 from sessions s where s.id = j->>'sid'), false))" +
         " and (not j ? 'pw' or u.password_hash = j->>'pw')" +
+        " and (not j ? 'en' or u.email_normalized = j->>'en')" +
         ` returning ${USER_COLUMNS}`,
     };
     UPDATE_PROFILES.set(properties, statement);
@@ -273,15 +278,19 @@ export class UserStore {
   /**
    * Writes a user's profile changes and updatedAt, and answers the user as stored now; null if the
    * user no longer exists or, given a session, if that session of theirs is not live, or, given a
-   * password hash (one just checked), if the user's is no longer that one (then nothing is
-   * written). A taken email throws UniqueConstraintViolationException, as MikroORM's own writes
+   * password hash (one just checked), if the user's is no longer that one, or, given an address
+   * (emailNormalized, as read), if the user's is no longer that one (then nothing is written). A taken email throws UniqueConstraintViolationException, as MikroORM's own writes
    * do.
    */
   updateProfile(
     id: string,
     changes: ProfileChanges,
     updatedAt: Date,
-    { sessionId, passwordHash }: { sessionId?: string; passwordHash?: string } = {},
+    {
+      sessionId,
+      passwordHash,
+      emailNormalized,
+    }: { sessionId?: string; passwordHash?: string; emailNormalized?: string } = {},
   ): Promise<User | null> {
     const write: ProfileWrite = Object.assign({}, changes, {
       id,
@@ -289,6 +298,7 @@ export class UserStore {
     });
     if (sessionId !== undefined) write.sid = sessionId;
     if (passwordHash !== undefined) write.pw = passwordHash;
+    if (emailNormalized !== undefined) write.en = emailNormalized;
     return this.profiles.run(id, write);
   }
 

@@ -394,6 +394,7 @@ describe('avatar', () => {
     ['https', 'https://cdn.example.com/a.png'],
     ['http', 'http://example.com/a.png'],
     ['a port, query and fragment', 'https://example.com:8443/a.png?size=64#x'],
+    ['upper-case scheme, stored as typed', 'HTTPS://cdn.example.com/A.png'],
     ['255 characters', avatarOfLength(255)],
     // Characters, not UTF-16 units: an emoji is one character, though .length counts it twice.
     ['255 characters, one an emoji (.length 256)', `${avatarOfLength(253)}#😀`],
@@ -414,6 +415,12 @@ describe('avatar', () => {
     ['a protocol-relative URL', '//example.com/a.png'],
     ['http:// with no host', 'http://'],
     ['https:// with no host', 'https://'],
+    // WHATWG parsers accept these, but read them against a base URL differently from other
+    // clients (a browser on https://app.example/page/ may not fetch what the server checked).
+    ['a scheme without //', 'https:example.com/a.png'],
+    ['a scheme with one /', 'http:/x.org/a'],
+    ['backslashes for slashes', 'https:\\\\evil.com\\a'],
+    ['a backslash in the path', 'https://cdn.example.com/a\\b.png'],
     ['a space inside', 'https://example.com/a b.png'],
     ['256 characters', avatarOfLength(256)],
     ['256 characters, one an emoji', `${avatarOfLength(254)}#😀`],
@@ -547,6 +554,7 @@ describe('updateProfile applies the same rules', () => {
     ['a blank username', { username: '   ' }, 1001, 'username'],
     ['a malformed email', { email: 'a@-x.com', currentPassword: 'x' }, 1004, 'email'],
     ['an ftp avatar', { avatar: 'ftp://example.com/a.png' }, 1005, 'avatar'],
+    ['an avatar without //', { avatar: 'https:example.com/a.png' }, 1005, 'avatar'],
     ['a 256-character avatar', { avatar: avatarOfLength(256) }, 1005, 'avatar'],
     ['a 201-grapheme introduction', { introduction: family.repeat(201) }, 1006, 'introduction'],
     ['an introduction with a NUL', { introduction: 'hi\u0000' }, 1006, 'introduction'],

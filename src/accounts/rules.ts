@@ -125,13 +125,22 @@ export function givenPassword(raw: string | null | undefined, field = 'password'
 }
 
 const CONTROL_OR_SPACE = /[\s\p{C}]/u;
+// Parsed alone, `https:host/a.png`, `http:/host/a` and `https:\\host\a` are absolute URLs of
+// `host`; but a browser resolves the first two against its page (same scheme: a relative path) and
+// RFC 3986 clients read backslashes as path characters. Only `http(s)://` means one thing to all.
+const ABSOLUTE_HTTP = /^https?:\/\//i;
 
 /** Optional; blank means "no avatar" (null). */
 export function avatar(raw: string | null | undefined, field = 'avatar'): Checked<string | null> {
   const value = (raw ?? '').trim();
   if (value === '') return ok(null);
   if (codePoints(value) > 255) return broken(field, 'AVATAR_FONT_LENGTH', 'avatar.length');
-  if (CONTROL_OR_SPACE.test(value) || !URL.canParse(value)) {
+  if (
+    CONTROL_OR_SPACE.test(value) ||
+    !ABSOLUTE_HTTP.test(value) ||
+    value.includes('\\') ||
+    !URL.canParse(value)
+  ) {
     return broken(field, 'AVATAR_FONT_LENGTH', 'avatar.url');
   }
   const url = new URL(value);

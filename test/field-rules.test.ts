@@ -502,6 +502,33 @@ describe('account (login and user lookup)', () => {
     expectInvalid(response, response.body.data?.login, 1014, 'account');
   });
 
+  it.each([
+    ['the account in ASCII spaces', (a: string) => ` ${a} `],
+    ['the account and a line feed', (a: string) => `${a}\n`],
+    ['the account in U+3000 and a line feed', (a: string) => `\u3000${a}\n`],
+    ['the account after a no-break space', (a: string) => `\u00A0${a}`],
+    ['the account after U+FEFF', (a: string) => `\uFEFF${a}`],
+    ['only spaces', () => '   '],
+    ['only U+3000', () => '\u3000'],
+  ])('nothing is trimmed: %s is 1014 at login and in user(account:)', async (_label, form) => {
+    const account = form(someone.account);
+    const login = await server.request(LoginDocument, {
+      input: { account, password: someone.password },
+    });
+    expectInvalid(login, login.body.data?.login, 1014, 'account');
+    const lookup = await server.request(UserByIdDocument, { id: null, account });
+    expectInvalid(lookup, lookup.body.data?.user, 1014, 'account');
+  });
+
+  it('an empty account is 1001 (missing) at login and in user(account:)', async () => {
+    const login = await server.request(LoginDocument, {
+      input: { account: '', password: someone.password },
+    });
+    expectInvalid(login, login.body.data?.login, 1001, 'account');
+    const lookup = await server.request(UserByIdDocument, { id: null, account: '' });
+    expectInvalid(lookup, lookup.body.data?.user, 1001, 'account');
+  });
+
   it('user(account:) applies the same rule (1014)', async () => {
     const response = await server.request(UserByIdDocument, { id: null, account: '0123456789' });
     expectInvalid(response, response.body.data?.user, 1014, 'account');

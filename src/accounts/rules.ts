@@ -179,12 +179,13 @@ export function introduction(
 
 const ACCOUNT = /^[1-9][0-9]{9}$/;
 
+/**
+ * Exactly the 10 ASCII digits, nothing trimmed: String.trim would also drop NBSP, U+3000 and
+ * U+FEFF, letting a string that is not an account number name one. Only "" counts as missing.
+ */
 export function account(raw: string, field = 'account'): Checked<string> {
-  const value = raw.trim();
-  if (value === '') return { ok: false, violation: required(field) };
-  return ACCOUNT.test(value)
-    ? ok(value)
-    : broken(field, 'ACCOUNT_NOT_SPECIFICATION', 'account.format');
+  if (raw === '') return { ok: false, violation: required(field) };
+  return ACCOUNT.test(raw) ? ok(raw) : broken(field, 'ACCOUNT_NOT_SPECIFICATION', 'account.format');
 }
 
 /** Collects violations in the order fields are checked (input-field order). */

@@ -199,6 +199,27 @@ describe('login', () => {
     );
   });
 
+  it('an empty account beside an email is not given (forms send ""): the email is used', async () => {
+    await expectSignedIn(
+      await login({ account: '', email: bob.email, password: bob.password }),
+      bob,
+    );
+    const wrong = await login({ account: '', email: bob.email, password: alice.password });
+    expectFailure(wrong, wrong.data?.login, 'WrongPassword', 1008, 'WRONG_PASSWORD');
+  });
+
+  it.each<[string, LoginInput]>([
+    ['email omitted', { account: '', password: 'whatever password' }],
+    ['email null', { account: '', email: null, password: 'whatever password' }],
+    ['email empty too', { account: '', email: '', password: 'whatever password' }],
+  ])(
+    'an empty account with no email (%s) is InvalidInput 1001 on account',
+    async (_name, input) => {
+      const body = await login(input);
+      expectInvalidInput(body, body.data?.login, 1001, 'MISSING_REQUIRED_PARAMS', 'account');
+    },
+  );
+
   it('a malformed account is InvalidInput 1014', async () => {
     const body = await login({ account: '012345678', password: alice.password });
     expectInvalidInput(body, body.data?.login, 1014, 'ACCOUNT_NOT_SPECIFICATION', 'account');

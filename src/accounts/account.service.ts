@@ -154,8 +154,10 @@ export class AccountService {
   async login(ctx: Context, input: LoginInput): Promise<AuthPayload | ErrorResult> {
     const violations = new rules.Violations();
     let lookup: Lookup | null = null;
-    if (input.account !== null && input.account !== undefined) {
-      const account = violations.take(rules.account(input.account));
+    // Forms send "" for a field left empty: beside an email, an empty account is not given.
+    const given = input.account === '' && input.email ? null : input.account;
+    if (given !== null && given !== undefined) {
+      const account = violations.take(rules.account(given));
       if (account) lookup = { account };
     } else if (input.email !== null && input.email !== undefined) {
       const email = violations.take(rules.email(input.email));

@@ -1,6 +1,7 @@
 import { Client, Pool } from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { loadConfig } from '../src/config';
+import { postgresqlMigrations } from '../src/migrations/postgresql';
 import { LoginDocument, SetRoleDocument, UpdateProfileDocument } from './generated/graphql';
 import { registerUser } from './support/accounts';
 import {
@@ -251,6 +252,39 @@ describe('DATABASE_URL=postgres://...', () => {
       );
       expect(stored.rows).toEqual([{ email: moved }]);
     });
+  });
+
+  it('instances started at once on a new schema all start: the migrations take turns', async () => {
+    const scratch = scratchDatabase(folder.path, POSTGRES);
+    const starting = await Promise.allSettled(
+      [1, 2, 3].map(() => startServer({ DATABASE_URL: scratch.url })),
+    );
+    const servers = starting.flatMap((start) =>
+      start.status === 'fulfilled' ? [start.value] : [],
+    );
+    try {
+      expect(starting.map((start) => start.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      for (const server of servers) expect((await registerUser(server)).id).toBeTruthy();
+      const history = await withPool(
+        async (pool) =>
+          (
+            await pool.query<{ runs: number; names: number }>(
+              `select count(*)::int as runs, count(distinct name)::int as names
+               from "${schemaOf(servers[0]!)}".mikro_orm_migrations`,
+            )
+          ).rows,
+      );
+      expect(history).toEqual([
+        { runs: postgresqlMigrations.length, names: postgresqlMigrations.length },
+      ]);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+      await scratch.drop();
+    }
   });
 
   it('a valid 254-character email registers and logs in with the limits counted here', async () => {

@@ -8,6 +8,7 @@ import { defineConfig, type SqliteDriver } from '@mikro-orm/sqlite';
 import { User } from '../accounts/user.entity';
 import { Session } from '../sessions/session.entity';
 import { EmailToken } from '../mail/email-tokens';
+import { Client } from 'pg';
 import { type Database } from '../config';
 import { type Logger, safeError } from '../logger';
 import { every, type Periodic } from '../periodic';
@@ -156,13 +157,7 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
 
 /** Connects, and nothing more. */
 export async function connect(database: Database, logger?: Logger): Promise<MikroORM> {
-  if (database.dialect === 'postgresql') {
-    const orm = await MikroORM.init(postgresqlOptions(database, logger));
-    if (database.schema) {
-      await orm.em.getConnection().execute(`create schema if not exists "${database.schema}"`);
-    }
-    return orm;
-  }
+  if (database.dialect === 'postgresql') return MikroORM.init(postgresqlOptions(database, logger));
   return MikroORM.init(sqliteOptions(database.file, database.poolSize));
 }
 
@@ -170,10 +165,41 @@ export async function connect(database: Database, logger?: Logger): Promise<Mikr
 export async function openDatabase(database: Database, logger?: Logger): Promise<MikroORM> {
   const orm = await connect(database, logger);
   try {
-    await migrate(orm);
+    if (database.dialect === 'postgresql') {
+      await oneAtATime(database, async () => {
+        if (database.schema) {
+          await orm.em.getConnection().execute(`create schema if not exists "${database.schema}"`);
+        }
+        await migrate(orm);
+      });
+    } else {
+      await migrate(orm);
+    }
   } catch (error) {
     await orm.close(true);
     throw error;
   }
   return orm;
+}
+
+/**
+ * Instances started at once on one PostgreSQL would each find the schema, MikroORM's table of
+ * migrations or a migration missing and each create or run it (MikroORM takes no lock), and all but
+ * one would fail to start on "already exists". An advisory lock per schema, held on a connection
+ * of its own (the pool may have one connection, which the migrations need), makes them take turns:
+ * the next finds everything applied.
+ */
+async function oneAtATime(
+  database: Extract<Database, { dialect: 'postgresql' }>,
+  work: () => Promise<void>,
+): Promise<void> {
+  const lock = new Client({ connectionString: database.url });
+  await lock.connect();
+  try {
+    const key = `account-api migrations ${database.schema ?? 'public'}`;
+    await lock.query('select pg_advisory_lock(hashtext($1))', [key]);
+    await work(); // the lock goes with the connection, whatever happens
+  } finally {
+    await lock.end();
+  }
 }

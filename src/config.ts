@@ -145,8 +145,16 @@ function rateWindow(env: Env, name: string, fallback: string): RateWindow {
   if (!match || !Number.isSafeInteger(count) || count < 1) {
     throw new ConfigError(`${name} must be COUNT/WINDOW such as 20/15m; got "${raw}"`);
   }
-  return { count, seconds: parseDuration(name, match[2]!) };
+  const seconds = parseDuration(name, match[2]!);
+  // The in-memory counters (SQLite) forget a window with a timer, and Node fires one set for
+  // longer than 2^31 ms (24.8 days) at once: the limit would count nothing.
+  if (seconds > MAX_WINDOW_SECONDS) {
+    throw new ConfigError(`${name}'s window must be at most 24d; got "${raw}"`);
+  }
+  return { count, seconds };
 }
+
+const MAX_WINDOW_SECONDS = 24 * 24 * 3600;
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];

@@ -153,6 +153,12 @@ describe('start-up', () => {
     );
   });
 
+  it('a rate-limit window longer than Node can time stops start-up: it would count nothing', async () => {
+    expect(await stderrOfRefusedStart({ RATE_LIMIT_REGISTER_ADDRESS: '10/30d' })).toBe(
+      'account-api: RATE_LIMIT_REGISTER_ADDRESS\'s window must be at most 24d; got "10/30d"',
+    );
+  });
+
   it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
     expect(await stderrOfRefusedStart({ MAIL_FROM: 'Accounts' })).toBe(
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',

@@ -76,6 +76,14 @@ describe('DATABASE_URL=postgres://...', () => {
     return database.schema;
   }
 
+  /** Whether a statement whose text is like `pattern` comes to wait for a lock, within 10 s. */
+  function waitingForLock(pool: Pool, pattern: string): Promise<boolean> {
+    const waiting = `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like $1`;
+    return eventually(async () => (await pool.query(waiting, [pattern])).rowCount === 1, {
+      withinMs: 10_000,
+    });
+  }
+
   /** A pool on the database, as another program would reach it; ended after `work`. */
   async function withPool<T>(work: (pool: Pool) => Promise<T>): Promise<T> {
     const pool = new Pool({ connectionString: POSTGRES, max: 1 });
@@ -219,17 +227,7 @@ describe('DATABASE_URL=postgres://...', () => {
           bearer(user.token),
         );
         // ...and its write waits while the other change holds the row, then commits.
-        const waiting = await eventually(
-          async () =>
-            (
-              await pool.query(
-                `select 1 from pg_stat_activity where wait_event_type = 'Lock'
-                 and query like 'update users u set%'`,
-              )
-            ).rowCount === 1,
-          { withinMs: 10_000 },
-        );
-        expect(waiting).toBe(true);
+        expect(await waitingForLock(pool, 'update users u set%')).toBe(true);
         await other.query(
           `update "${schema}".users set email = $2, email_normalized = $2 where id = $1`,
           [user.id, moved],
@@ -327,17 +325,9 @@ describe('DATABASE_URL=postgres://...', () => {
           bearer(admin.token),
         );
         // ...and reaches its write while the demotion holds the admin's row.
-        const waiting = await eventually(
-          async () =>
-            (
-              await pool.query(
-                `select 1 from pg_stat_activity where wait_event_type = 'Lock'
-                 and query like '%from users where id = % and role = % for share'`,
-              )
-            ).rowCount === 1,
-          { withinMs: 10_000 },
+        expect(await waitingForLock(pool, '%from users where id = % and role = % for share')).toBe(
+          true,
         );
-        expect(waiting).toBe(true);
         await demotion.query('commit');
         const { body } = await promotion;
         expect(body.data?.setRole).toMatchObject({

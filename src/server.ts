@@ -159,6 +159,9 @@ function acceptsGraphQLResponse(accept: string | null): boolean {
   return new Negotiator({ headers: { accept } }).mediaType(SINGLE_RESULT_TYPES) !== undefined;
 }
 
+/** How long a Redis command may wait for its answer, and a connection for Redis. */
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
 /** Rate-limit counters: Redis if given, else the shared PostgreSQL, else this process's memory. */
 function counterStore(
   config: Config,
@@ -176,7 +179,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openDatabase(config.database, logger);
   const passwords = new PasswordHasher(config.argon2, config.hashConcurrency);
   const tokens = new AccessTokens(config.jwt);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  // A Redis that is down, or up but not answering, fails a counter's command within
+  // REDIS_COMMAND_TIMEOUT_MS (1023 for the request that needed it) instead of holding it forever.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 2,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+        connectTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      })
+    : null;
   // ioredis reconnects by itself; without a listener it would print each error to the console.
   redis?.on('error', (error: unknown) =>
     logger.warn({ err: safeError(error) }, 'redis: connection error'),
@@ -513,7 +524,8 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       await Promise.all([apollo.stop(), sweeper.stop(), checkpoints?.stop()]);
       await mail.close();
       await orm.close(true);
-      await redis?.quit();
+      // QUIT waits for Redis's answer; one that does not come ends the connection anyway.
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

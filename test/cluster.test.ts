@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import { LoginDocument, LogoutDocument, MeDocument, RegisterDocument } from './generated/graphql';
 import { registerUser } from './support/accounts';
@@ -105,6 +106,35 @@ describe.each([
     for (const server of [one, two]) {
       const { body } = await attempt(server, user.password);
       expect(body.data?.login).toMatchObject({ __typename: 'TooManyRequests', infocode: 1020 });
+    }
+  });
+});
+
+describe('a Redis that takes connections but never answers', () => {
+  it('fails what needs a counter with 1023 within seconds, and the server still closes', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket); // read nothing, answer nothing
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const server = await startServer({
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        RATE_LIMIT: 'on',
+      });
+      const started = Date.now();
+      const { body } = await server.request(RegisterDocument, {
+        input: { username: 'Waiting', email: 'waiting@example.com', password: 'a long wait here' },
+      });
+      expect(body.extensions).toEqual({ infocode: 1023, info: 'INTERNAL_ERROR' });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const closing = Date.now();
+      await server.close();
+      expect(Date.now() - closing).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

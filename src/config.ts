@@ -70,6 +70,8 @@ export interface Config {
   production: boolean;
   port: number;
   host: string;
+  /** SHUTDOWN_DELAY in ms: after SIGTERM, /ready answers 503 this long before the listener closes. */
+  shutdownDelayMs: number;
   database: Database;
   jwt: {
     secret: Uint8Array;
@@ -369,6 +371,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     port,
     host: env.HOST?.trim() || '0.0.0.0',
+    shutdownDelayMs: parseDuration('SHUTDOWN_DELAY', env.SHUTDOWN_DELAY || '0', true) * 1000,
     database,
     jwt: {
       secret,

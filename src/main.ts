@@ -33,8 +33,17 @@ export async function serve(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing requests in flight');
-    app.close().then(
+    // SHUTDOWN_DELAY: /ready says draining while requests are still served, so a load balancer
+    // that polls it stops sending new ones before the listener closes.
+    app.startDraining();
+    logger.info(
+      { signal, delayMs: config.shutdownDelayMs },
+      'shutting down: finishing requests in flight',
+    );
+    const closed = new Promise((wait) => setTimeout(wait, config.shutdownDelayMs)).then(() =>
+      app.close(),
+    );
+    closed.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: String(error) }, 'shutdown failed');

@@ -48,6 +48,8 @@ export interface App {
   readonly orm: MikroORM;
   /** Mail work after answers and the mail queue: idle() resolves when both are done. */
   readonly mail: AccountMail;
+  /** From now on /ready answers 503 draining; requests are still taken (see main.ts's stop). */
+  startDraining(): void;
   /** Stops taking requests, lets those in flight finish, then closes the database. */
   close(): Promise<void>;
 }
@@ -517,6 +519,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     server,
     orm,
     mail,
+    startDraining() {
+      draining = true;
+    },
     async close() {
       draining = true;
       // The drain plugin closes the listener and waits for requests in flight; a sweep or a

@@ -125,6 +125,32 @@ describe('start-up', () => {
     expect(output.stdout()).toContain('shutting down: finishing requests in flight');
   });
 
+  it('with SHUTDOWN_DELAY, SIGTERM makes /ready 503 draining while requests are still served', async () => {
+    const child = launch(folder.path, { PORT: '0', SHUTDOWN_DELAY: '2s' });
+    const output = collect(child);
+    const port = await listeningPort(child, output);
+    const ready = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/ready`);
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await ready()).toEqual({ status: 200, body: { status: 'ok', database: 'up' } });
+    const exit = exited(child);
+    child.kill('SIGTERM');
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(await ready()).toEqual({ status: 503, body: { status: 'draining', database: 'up' } });
+    const answer = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await answer.json()).toEqual({
+      data: { __typename: 'Query' },
+      extensions: { infocode: 1000, info: 'OK' },
+    });
+    expect(await exit).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
   /** Starts the server with `env`; it must exit with status 1 and print exactly one line. */
   async function stderrOfRefusedStart(env: Record<string, string>): Promise<string> {
     const child = launch(folder.path, { PORT: '0', ...env });

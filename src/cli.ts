@@ -6,7 +6,7 @@ import { type MikroORM } from '@mikro-orm/core';
 import { changeRole } from './accounts/roles';
 import * as rules from './accounts/rules';
 import { Role, User } from './accounts/user.entity';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, type Database, loadConfig } from './config';
 import { connect, migrate, openDatabase } from './db/orm';
 import { failedToStart, serve } from './main';
 import { printSchemaFile } from './schema-file';
@@ -32,12 +32,13 @@ function print(line: string): void {
 }
 
 async function withDatabase<T>(
-  work: (orm: MikroORM) => Promise<T>,
+  work: (orm: MikroORM, database: Database) => Promise<T>,
   open: typeof openDatabase = openDatabase,
 ): Promise<T> {
-  const orm = await open(loadConfig().database);
+  const { database } = loadConfig();
+  const orm = await open(database);
   try {
-    return await work(orm);
+    return await work(orm, database);
   } finally {
     await orm.close(true);
   }
@@ -92,8 +93,8 @@ async function run(args: string[]): Promise<void> {
     case 'start':
       return serve();
     case 'migrate':
-      return withDatabase(async (orm) => {
-        const applied = await migrate(orm);
+      return withDatabase(async (orm, database) => {
+        const applied = await migrate(orm, database);
         print(applied.length ? `applied ${applied.join(', ')}` : 'the database is up to date');
       }, connect);
     case 'promote':
@@ -102,9 +103,14 @@ async function run(args: string[]): Promise<void> {
       return setRole(rest[0], Role.USER);
     case 'schema': {
       const text = await printSchemaFile();
-      if (rest[0] === '--out') {
-        if (!rest[1]) throw new CliError('--out needs a file name');
-        const target = resolve(rest[1]);
+      const [option, ...more] = rest;
+      const out = option?.startsWith('--out=') ? option.slice('--out='.length) : more[0];
+      if (option !== undefined && option !== '--out' && !option.startsWith('--out=')) {
+        throw new CliError(`schema takes only --out FILE; got ${JSON.stringify(option)}`);
+      }
+      if (option !== undefined) {
+        if (!out) throw new CliError('--out needs a file name');
+        const target = resolve(out);
         writeFileSync(target, text);
         print(`wrote ${target}`);
       } else {

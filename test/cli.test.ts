@@ -129,6 +129,18 @@ describe('the account-api command line', () => {
     const target = join(folder.path, 'out.graphql');
     expect((await cli('schema', '--out', target)).stdout).toBe(`wrote ${target}\n`);
     expect(readFileSync(target, 'utf8')).toBe(committed);
+    const other = join(folder.path, 'other.graphql');
+    expect(await cli('schema', `--out=${other}`)).toEqual({
+      code: 0,
+      stdout: `wrote ${other}\n`,
+      stderr: '',
+    });
+    expect(readFileSync(other, 'utf8')).toBe(committed);
+    expect(await cli('schema', '--output', target)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'account-api: schema takes only --out FILE; got "--output"\n',
+    });
   });
 
   it('help lists every command; an unknown command is exit status 2 with the usage', async () => {

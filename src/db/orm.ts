@@ -149,10 +149,20 @@ export function postgresqlOptions(
   });
 }
 
-/** Applies the migrations the database has not seen yet; returns their names, oldest first. */
-export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((migration) => migration.name);
+/**
+ * Applies the migrations the database has not seen yet; returns their names, oldest first. On
+ * PostgreSQL it first makes the schema of `?schema=`, and it takes turns with other instances
+ * (oneAtATime).
+ */
+export async function migrate(orm: MikroORM, database: Database): Promise<string[]> {
+  const up = async () => (await orm.getMigrator().up()).map((migration) => migration.name);
+  if (database.dialect !== 'postgresql') return up();
+  return oneAtATime(database, async () => {
+    if (database.schema) {
+      await orm.em.getConnection().execute(`create schema if not exists "${database.schema}"`);
+    }
+    return up();
+  });
 }
 
 /** Connects, and nothing more. */
@@ -165,16 +175,7 @@ export async function connect(database: Database, logger?: Logger): Promise<Mikr
 export async function openDatabase(database: Database, logger?: Logger): Promise<MikroORM> {
   const orm = await connect(database, logger);
   try {
-    if (database.dialect === 'postgresql') {
-      await oneAtATime(database, async () => {
-        if (database.schema) {
-          await orm.em.getConnection().execute(`create schema if not exists "${database.schema}"`);
-        }
-        await migrate(orm);
-      });
-    } else {
-      await migrate(orm);
-    }
+    await migrate(orm, database);
   } catch (error) {
     await orm.close(true);
     throw error;
@@ -189,16 +190,16 @@ export async function openDatabase(database: Database, logger?: Logger): Promise
  * of its own (the pool may have one connection, which the migrations need), makes them take turns:
  * the next finds everything applied.
  */
-async function oneAtATime(
+async function oneAtATime<T>(
   database: Extract<Database, { dialect: 'postgresql' }>,
-  work: () => Promise<void>,
-): Promise<void> {
+  work: () => Promise<T>,
+): Promise<T> {
   const lock = new Client({ connectionString: database.url });
   await lock.connect();
   try {
     const key = `account-api migrations ${database.schema ?? 'public'}`;
     await lock.query('select pg_advisory_lock(hashtext($1))', [key]);
-    await work(); // the lock goes with the connection, whatever happens
+    return await work(); // the lock goes with the connection, whatever happens
   } finally {
     await lock.end();
   }

@@ -320,8 +320,8 @@ export class AccountService {
       return needsPassword ? new WrongPassword() : new UserNotExist();
     }
     const oldEmail = target.email;
-    // As stored now (another request's change to another field included); the caller as this
-    // request knows it, if it is the target, is brought up to date too.
+    // As stored now (another request's change to another field included); `target`, if it is
+    // the caller as this request knows it (not after a retry), is brought up to date too.
     Object.assign(target, updated);
     if (emailChanges) await this.mail.emailChanged(target, oldEmail, ctx.lang, ctx.requestId);
     return target;
@@ -512,7 +512,11 @@ export class AccountService {
 
   /** Rotation with the reuse interval: see Sessions.refresh. */
   async refresh(ctx: Context, refreshToken: string): Promise<AuthPayload | ErrorResult> {
-    const result = await this.sessions.refresh(ctx.em, refreshToken);
+    // Following a token's chain back costs up to MOST_STEPS_BACK hashes: each walk counts as a
+    // login attempt from the address, so forgeries cannot keep the event loop busy.
+    const mayWalk = async () =>
+      (await this.limits.loginAddress.hit(addressKey(ctx.client.address))).allowed;
+    const result = await this.sessions.refresh(ctx.em, refreshToken, mayWalk);
     if (result.ok) return this.payload(ctx, result.user, result);
     if (result.reason === 'expired') return new TokenExpired('refresh.expired');
     if (result.reason === 'reused') {

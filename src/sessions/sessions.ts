@@ -31,12 +31,12 @@ export type Refreshed =
   ({ ok: true; user: User } & Opened) | { ok: false; reason: 'invalid' | 'expired' | 'reused' };
 
 /**
- * The longest chain of retired tokens followed to recognise reuse: a day of refreshing every 15
- * minutes. A forged token walks all of it (an HMAC and a SHA-256 a step, 3-8 µs on the event
- * loop), so its length is what a forgery costs: at 5,000 a client could block the server for
- * 20-40 ms per field. An older retired token is 1010 like a forgery and ends nothing.
+ * The longest chain of retired tokens followed to recognise reuse: 50 days of refreshing every 15
+ * minutes. A token that matches neither stored hash walks it (an HMAC and a SHA-256 a step, 3-8 µs
+ * on the event loop, so up to 20-40 ms for a forgery), so each walk is first counted against the
+ * client address's login limit (refresh()'s `mayWalk`).
  */
-export const MOST_STEPS_BACK = 100;
+export const MOST_STEPS_BACK = 5000;
 /** Expired sessions are kept this long after expiry, so their refresh tokens answer 1009. */
 export const EXPIRED_KEPT_MS = 24 * 3600 * 1000;
 
@@ -162,9 +162,14 @@ export class Sessions {
   /**
    * Rotation. The current token gets a new successor; a retired one gets the same successor
    * again while within the reuse interval and that successor is unused; anything else of the
-   * session's chain is reuse, which ends the session.
+   * session's chain (MOST_STEPS_BACK at most) is reuse, which ends the session. Following the
+   * chain back is done only if `mayWalk` allows it (the address's limit): otherwise 1010.
    */
-  async refresh(em: EntityManager, text: string): Promise<Refreshed> {
+  async refresh(
+    em: EntityManager,
+    text: string,
+    mayWalk: () => Promise<boolean>,
+  ): Promise<Refreshed> {
     const token = parseRefreshToken(text);
     if (!token) return { ok: false, reason: 'invalid' };
     const { sessionId, secret } = token;
@@ -183,8 +188,9 @@ export class Sessions {
         const ours =
           sameHash(presented, session.currentHash) ||
           (session.previousHash !== null && sameHash(presented, session.previousHash)) ||
-          this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !==
-            null;
+          ((await mayWalk()) &&
+            this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !==
+              null);
         return { ok: false, reason: ours ? 'expired' : 'invalid' };
       }
 
@@ -219,7 +225,9 @@ export class Sessions {
         return { ok: false, reason: 'reused' };
       }
 
+      // Over the address's limit the walk is not made: 1010, and nothing ends.
       if (
+        (await mayWalk()) &&
         this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !== null
       ) {
         await this.end(em, sessionId);

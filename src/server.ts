@@ -157,7 +157,7 @@ function refuse(
  * with (its chooseContentTypeForSingleResultResponse): none given takes application/json.
  */
 function acceptsGraphQLResponse(accept: string | null): boolean {
-  if (accept === null) return true;
+  if (!accept) return true; // none, or empty: Apollo answers JSON
   return new Negotiator({ headers: { accept } }).mediaType(SINGLE_RESULT_TYPES) !== undefined;
 }
 

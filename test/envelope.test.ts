@@ -364,6 +364,9 @@ describe('requests refused before GraphQL runs still carry the envelope', () => 
       expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
       expect(body.errors![0]!.message).toMatch(/accept'? header/i);
     }
+    // An empty Accept takes anything, as Apollo reads it.
+    const empty = await server.post(JSON.stringify({ query: '{ __typename }' }), { accept: '' });
+    expect(empty.status).toBe(200);
     // Not executed: the email is still free, so the client's retry registers it.
     const { body: after } = await query(document, undefined, { accept: 'application/*' });
     expect((after.data as { register: { __typename: string } }).register.__typename).toBe(

@@ -158,6 +158,15 @@ function rateWindow(env: Env, name: string, fallback: string): RateWindow {
 
 const MAX_WINDOW_SECONDS = 24 * 24 * 3600;
 
+/** SHUTDOWN_DELAY in seconds: at most an hour (a timer cannot wait much longer than 24 days). */
+function shutdownDelay(env: Env): number {
+  const seconds = parseDuration('SHUTDOWN_DELAY', env.SHUTDOWN_DELAY || '0', true);
+  if (seconds > 3600) {
+    throw new ConfigError(`SHUTDOWN_DELAY must be at most 1h; got "${env.SHUTDOWN_DELAY}"`);
+  }
+  return seconds;
+}
+
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -371,7 +380,7 @@ export function loadConfig(env: Env = process.env): Config {
     production,
     port,
     host: env.HOST?.trim() || '0.0.0.0',
-    shutdownDelayMs: parseDuration('SHUTDOWN_DELAY', env.SHUTDOWN_DELAY || '0', true) * 1000,
+    shutdownDelayMs: shutdownDelay(env) * 1000,
     database,
     jwt: {
       secret,

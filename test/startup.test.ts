@@ -185,6 +185,12 @@ describe('start-up', () => {
     );
   });
 
+  it('a SHUTDOWN_DELAY over an hour stops start-up with one line', async () => {
+    expect(await stderrOfRefusedStart({ SHUTDOWN_DELAY: '30d' })).toBe(
+      'account-api: SHUTDOWN_DELAY must be at most 1h; got "30d"',
+    );
+  });
+
   it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
     expect(await stderrOfRefusedStart({ MAIL_FROM: 'Accounts' })).toBe(
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',

@@ -195,6 +195,9 @@ async function oneAtATime<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const lock = new Client({ connectionString: database.url });
+  // A connection lost while waiting or migrating fails the query under way (so the start-up);
+  // without a listener its 'error' event would also crash the process with a stack trace.
+  lock.on('error', () => undefined);
   await lock.connect();
   try {
     const key = `account-api migrations ${database.schema ?? 'public'}`;

@@ -188,9 +188,7 @@ export class Sessions {
         const ours =
           sameHash(presented, session.currentHash) ||
           (session.previousHash !== null && sameHash(presented, session.previousHash)) ||
-          ((await mayWalk()) &&
-            this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !==
-              null);
+          (await this.retiredFrom(session, secret, mayWalk));
         return { ok: false, reason: ours ? 'expired' : 'invalid' };
       }
 
@@ -226,10 +224,7 @@ export class Sessions {
       }
 
       // Over the address's limit the walk is not made: 1010, and nothing ends.
-      if (
-        (await mayWalk()) &&
-        this.chain.stepsTo(sessionId, secret, session.currentHash, this.depthOf(session)) !== null
-      ) {
+      if (await this.retiredFrom(session, secret, mayWalk)) {
         await this.end(em, sessionId);
         return { ok: false, reason: 'reused' };
       }
@@ -276,8 +271,18 @@ export class Sessions {
     });
   }
 
-  private depthOf(session: Session): number {
-    return Math.min(session.generation, MOST_STEPS_BACK);
+  /**
+   * Whether `secret` is a retired token of the session's chain (MOST_STEPS_BACK at most): its
+   * successors are followed to the current hash, only if `mayWalk` allows it.
+   */
+  private async retiredFrom(
+    session: Session,
+    secret: string,
+    mayWalk: () => Promise<boolean>,
+  ): Promise<boolean> {
+    if (!(await mayWalk())) return false;
+    const most = Math.min(session.generation, MOST_STEPS_BACK);
+    return this.chain.stepsTo(session.id, secret, session.currentHash, most) !== null;
   }
 
   private expiryFrom(now: Date): Date {

@@ -56,8 +56,10 @@ function randomAccount(): string {
   return String(randomInt(1_000_000_000, 10_000_000_000));
 }
 
-/** updateProfileOf's answer when the user's address changed after it was read. */
-const EMAIL_MOVED = Symbol('email moved');
+/** updateProfileOf's answer when the user's address changed after it was read: the user now. */
+class EmailMoved {
+  constructor(readonly now: User) {}
+}
 
 /** The constraint a unique violation names, from the driver's own words, not from the SQL text. */
 function violatedConstraint(error: UniqueConstraintViolationException): string {
@@ -257,22 +259,20 @@ export class AccountService {
       target = other;
     }
     const first = await this.updateProfileOf(ctx, input, caller, target);
-    if (first !== EMAIL_MOVED) return first;
+    if (!(first instanceof EmailMoved)) return first;
     // The address changed after it was read (another request's change committed): whether this
     // one changes it, and so needs the password, is decided again from the stored user.
-    const fresh = await this.findById(target.id);
-    if (!fresh) return new UserNotExist();
-    const again = await this.updateProfileOf(ctx, input, caller, fresh);
-    return again === EMAIL_MOVED ? new UserNotExist() : again;
+    const again = await this.updateProfileOf(ctx, input, caller, first.now);
+    return again instanceof EmailMoved ? new UserNotExist() : again;
   }
 
-  /** updateProfile's change to `target`, the user as read; EMAIL_MOVED if its address changed since. */
+  /** updateProfile's change to `target`, the user as read; EmailMoved if its address changed since. */
   private async updateProfileOf(
     ctx: Context,
     input: UpdateProfileInput,
     caller: User,
     target: User,
-  ): Promise<User | ErrorResult | typeof EMAIL_MOVED> {
+  ): Promise<User | ErrorResult | EmailMoved> {
     const { changes, emailChanges, violations } = checkProfileInput(input, target);
     // Changing one's own email proves the password; an admin changing someone else's need not.
     const needsPassword = emailChanges && target.id === caller.id;
@@ -315,7 +315,7 @@ export class AccountService {
       // password proved, its password changed since; or its address did.
       if (emailGiven) {
         const now = await this.findById(target.id);
-        if (now && now.emailNormalized !== target.emailNormalized) return EMAIL_MOVED;
+        if (now && now.emailNormalized !== target.emailNormalized) return new EmailMoved(now);
       }
       return needsPassword ? new WrongPassword() : new UserNotExist();
     }

@@ -103,19 +103,19 @@ async function run(args: string[]): Promise<void> {
       return setRole(rest[0], Role.USER);
     case 'schema': {
       const text = await printSchemaFile();
-      const [option, ...more] = rest;
-      const out = option?.startsWith('--out=') ? option.slice('--out='.length) : more[0];
-      if (option !== undefined && option !== '--out' && !option.startsWith('--out=')) {
+      const [option, next] = rest;
+      if (option === undefined) {
+        process.stdout.write(text);
+        return;
+      }
+      if (option !== '--out' && !option.startsWith('--out=')) {
         throw new CliError(`schema takes only --out FILE; got ${JSON.stringify(option)}`);
       }
-      if (option !== undefined) {
-        if (!out) throw new CliError('--out needs a file name');
-        const target = resolve(out);
-        writeFileSync(target, text);
-        print(`wrote ${target}`);
-      } else {
-        process.stdout.write(text);
-      }
+      const out = option === '--out' ? next : option.slice('--out='.length);
+      if (!out) throw new CliError('--out needs a file name');
+      const target = resolve(out);
+      writeFileSync(target, text);
+      print(`wrote ${target}`);
       return;
     }
     default:

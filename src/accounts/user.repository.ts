@@ -279,8 +279,8 @@ export class UserStore {
    * Writes a user's profile changes and updatedAt, and answers the user as stored now; null if the
    * user no longer exists or, given a session, if that session of theirs is not live, or, given a
    * password hash (one just checked), if the user's is no longer that one, or, given an address
-   * (emailNormalized, as read), if the user's is no longer that one (then nothing is written). A taken email throws UniqueConstraintViolationException, as MikroORM's own writes
-   * do.
+   * (emailNormalized, as read), if the user's is no longer that one (then nothing is written). A
+   * taken email throws UniqueConstraintViolationException, as MikroORM's own writes do.
    */
   updateProfile(
     id: string,

@@ -39,6 +39,12 @@ const VALIDATION_ABORTED = 'Validation aborted.';
  */
 const INTROSPECTION_TOO_DEEP = 'Maximum introspection depth exceeded';
 
+/** graphql-js's validation messages that mean a limit of its own was reached. */
+const VALIDATION_LIMITS: ReadonlySet<string> = new Set([
+  VALIDATION_ABORTED,
+  INTROSPECTION_TOO_DEEP,
+]);
+
 /** graphql-js texts replaced by a catalog message of ours, in the client's language. */
 const OWN_MESSAGES: ReadonlyMap<string, MessageKey> = new Map([
   [VALIDATION_ABORTED, 'request.tooCostlyToValidate'],
@@ -66,9 +72,7 @@ export function classify(error: unknown): InfoName {
   switch (error.extensions.code) {
     case ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED:
     case ApolloServerErrorCode.BAD_USER_INPUT:
-      if (error.message === VALIDATION_ABORTED || error.message === INTROSPECTION_TOO_DEEP) {
-        return 'QUERY_TOO_COMPLEX';
-      }
+      if (VALIDATION_LIMITS.has(error.message)) return 'QUERY_TOO_COMPLEX';
       return MISSING_REQUIRED.test(error.message) ? 'MISSING_REQUIRED_PARAMS' : 'INVALID_REQUEST';
     case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
       return TOO_MANY_TOKENS.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'INVALID_REQUEST';

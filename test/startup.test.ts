@@ -161,40 +161,40 @@ describe('start-up', () => {
     return lines[0]!;
   }
 
-  it('in production without JWT_SECRET it stops with one line naming the variable', async () => {
-    expect(await stderrOfRefusedStart({ NODE_ENV: 'production' })).toBe(
-      'account-api: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)',
-    );
-  });
-
   it('a malformed setting stops start-up with one line naming it', async () => {
     expect(await stderrOfRefusedStart({ ACCESS_TOKEN_TTL: 'soon' })).toMatch(
       /^account-api: ACCESS_TOKEN_TTL must be a duration/,
     );
   });
 
-  it('a LOG_LEVEL pino does not know stops start-up with one line naming LOG_LEVEL', async () => {
-    expect(await stderrOfRefusedStart({ LOG_LEVEL: 'verbose' })).toBe(
+  it.each([
+    [
+      'in production without JWT_SECRET, naming the variable',
+      { NODE_ENV: 'production' },
+      'account-api: JWT_SECRET is required when NODE_ENV=production (at least 32 bytes)',
+    ],
+    [
+      'a LOG_LEVEL pino does not know, naming LOG_LEVEL',
+      { LOG_LEVEL: 'verbose' },
       'account-api: LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent; got "verbose"',
-    );
-  });
-
-  it('a rate-limit window longer than Node can time stops start-up: it would count nothing', async () => {
-    expect(await stderrOfRefusedStart({ RATE_LIMIT_REGISTER_ADDRESS: '10/30d' })).toBe(
+    ],
+    [
+      'a rate-limit window longer than Node can time (it would count nothing)',
+      { RATE_LIMIT_REGISTER_ADDRESS: '10/30d' },
       'account-api: RATE_LIMIT_REGISTER_ADDRESS\'s window must be at most 24d; got "10/30d"',
-    );
-  });
-
-  it('a SHUTDOWN_DELAY over an hour stops start-up with one line', async () => {
-    expect(await stderrOfRefusedStart({ SHUTDOWN_DELAY: '30d' })).toBe(
+    ],
+    [
+      'a SHUTDOWN_DELAY over an hour',
+      { SHUTDOWN_DELAY: '30d' },
       'account-api: SHUTDOWN_DELAY must be at most 1h; got "30d"',
-    );
-  });
-
-  it('a MAIL_FROM with no address stops start-up: mail would go out with an empty sender', async () => {
-    expect(await stderrOfRefusedStart({ MAIL_FROM: 'Accounts' })).toBe(
+    ],
+    [
+      'a MAIL_FROM with no address (mail would go out with an empty sender)',
+      { MAIL_FROM: 'Accounts' },
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',
-    );
+    ],
+  ])('%s stops start-up with exactly this one line', async (_name, env, line) => {
+    expect(await stderrOfRefusedStart(env)).toBe(line);
   });
 
   it('a PORT already in use stops start-up with one line naming PORT, not a stack trace', async () => {

@@ -31,7 +31,13 @@ export async function serve(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string): void => {
-    if (stopping) return;
+    // A second signal (Ctrl-C pressed again) is someone who will not wait for the delay or for
+    // requests in flight: exit at once. The database needs no closing for that; SQLite and
+    // PostgreSQL roll back whatever was not committed.
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without finishing requests in flight');
+      process.exit(1);
+    }
     stopping = true;
     // SHUTDOWN_DELAY: /ready says draining while requests are still served, so a load balancer
     // that polls it stops sending new ones before the listener closes.

@@ -151,6 +151,23 @@ describe('start-up', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
+  it('a second signal during SHUTDOWN_DELAY exits at once, with status 1', async () => {
+    const child = launch(folder.path, { PORT: '0', SHUTDOWN_DELAY: '1h' });
+    const output = collect(child);
+    const port = await listeningPort(child, output);
+    const exit = exited(child);
+    child.kill('SIGINT');
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(503);
+    child.kill('SIGINT');
+    // Bounded: a server that ignores the second signal is killed, and the test fails on 'killed'.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    const code = await exit;
+    clearTimeout(killer);
+    expect(code).toBe(1);
+    expect(output.stdout()).toContain('second signal: exiting without finishing requests');
+  });
+
   /** Starts the server with `env`; it must exit with status 1 and print exactly one line. */
   async function stderrOfRefusedStart(env: Record<string, string>): Promise<string> {
     const child = launch(folder.path, { PORT: '0', ...env });

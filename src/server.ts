@@ -227,7 +227,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     },
   );
   const email = new EmailService(accounts, passwords, sessions, emailTokens, mail, limits, users);
-  if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, logger);
+  if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, sessions, logger);
   const sweeper = startSweeping(
     orm,
     {

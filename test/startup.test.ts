@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { scratchFolder } from './support/server';
@@ -78,6 +78,39 @@ describe('start-up', () => {
     }
     expect(await exited(child)).toBe(0);
     expect(output.stdout()).not.toMatch(/fresh machine 1|\$argon2id\$|eyJ/);
+  });
+
+  it('MIKRO_ORM_* variables and a .env file change nothing: no query log, DATABASE_URL holds', async () => {
+    const cwd = join(folder.path, 'dotenv');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, '.env'), 'MIKRO_ORM_DEBUG=true\n');
+    const child = launch(cwd, {
+      PORT: '0',
+      DATABASE_URL: 'sqlite:chosen.sqlite',
+      MIKRO_ORM_DB_NAME: 'other.sqlite',
+      MIKRO_ORM_COLORS: 'true',
+    });
+    const output = collect(child);
+    const port = await listeningPort(child, output);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query:
+            'mutation { register(input: { username: "Dotenv", email: "dotenv@example.com", password: "dotenv machine 1" }) { __typename } }',
+        }),
+      });
+      expect(await response.json()).toMatchObject({
+        data: { register: { __typename: 'AuthPayload' } },
+      });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited(child)).toBe(0);
+    expect(existsSync(join(cwd, 'chosen.sqlite'))).toBe(true);
+    expect(existsSync(join(cwd, 'other.sqlite'))).toBe(false);
+    expect(output.stdout() + output.stderr()).not.toMatch(/\[query\]|\$argon2id\$|dotenv@example/);
   });
 
   it('SIGTERM lets a request in flight finish, refuses new connections, then exits 0', async () => {

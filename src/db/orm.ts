@@ -1,4 +1,9 @@
-import { type MigrationObject, type Options, MikroORM } from '@mikro-orm/core';
+import {
+  type IDatabaseDriver,
+  type MigrationObject,
+  type Options,
+  MikroORM,
+} from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import {
   defineConfig as definePostgreSqlConfig,
@@ -167,8 +172,25 @@ export async function migrate(orm: MikroORM, database: Database): Promise<string
 
 /** Connects, and nothing more. */
 export async function connect(database: Database, logger?: Logger): Promise<MikroORM> {
-  if (database.dialect === 'postgresql') return MikroORM.init(postgresqlOptions(database, logger));
-  return MikroORM.init(sqliteOptions(database.file, database.poolSize));
+  if (database.dialect === 'postgresql') return init(postgresqlOptions(database, logger));
+  return init(sqliteOptions(database.file, database.poolSize));
+}
+
+/**
+ * MikroORM.init without its reading of MIKRO_ORM_* variables and of a `.env` file in the working
+ * folder, which it lets override the options given: MIKRO_ORM_DB_NAME replaced DATABASE_URL's
+ * file, and MIKRO_ORM_DEBUG logged every statement with its values (password hashes, emails)
+ * behind the configuration's back. The rest is init's own sequence.
+ */
+async function init<D extends IDatabaseDriver>(options: Options<D>): Promise<MikroORM<D>> {
+  const orm = new MikroORM<D>(options);
+  orm.config.set('allowGlobalContext', true); // discovery runs outside any request
+  await orm.discoverEntities();
+  orm.config.set('allowGlobalContext', COMMON.allowGlobalContext);
+  orm.em.getDriver().getPlatform().init(orm);
+  await orm.connect();
+  for (const extension of orm.config.get('extensions')) extension.register(orm);
+  return orm;
 }
 
 /** Connects and applies pending migrations; never drops or auto-updates the schema. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { type Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger, safeError } from './logger';
 import { createApp } from './server';
 
 /** Starts the API as `npm start` does: reads the environment, listens, drains on SIGTERM. */
@@ -52,7 +52,7 @@ export async function serve(): Promise<void> {
     closed.then(
       () => process.exit(0),
       (error: unknown) => {
-        logger.error({ err: String(error) }, 'shutdown failed');
+        logger.error({ err: safeError(error) }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -832,8 +832,11 @@ describe('delivery', () => {
         kind: 'verifyEmail',
         attempt: 1,
         msg: 'mail not delivered: will retry',
+        err: expect.objectContaining({ responseCode: 451, command: 'RCPT TO' }) as unknown,
       }),
     );
+    // The server's answer quoted the address; the log says what failed without it.
+    expect(server.logText()).not.toContain(user.email);
   }, 20_000);
 
   it('a mail refused after its text arrived is sent again as the same message', async () => {
@@ -866,7 +869,16 @@ describe('delivery', () => {
       expect(await emailVerified(broken, user.token)).toBe(false);
       await eventually(() => broken.logText().includes('mail not delivered'));
       expect(broken.logs).toContainEqual(
-        expect.objectContaining({ kind: 'verifyEmail', msg: 'mail not delivered: will retry' }),
+        expect.objectContaining({
+          kind: 'verifyEmail',
+          msg: 'mail not delivered: will retry',
+          // What went wrong, in the error's own class and words.
+          err: expect.objectContaining({
+            type: 'Error',
+            code: 'ESOCKET',
+            message: expect.stringContaining('ECONNREFUSED') as unknown,
+          }) as unknown,
+        }),
       );
     } finally {
       await broken.close(); // the retry still waiting gets its last try now, and is given up on

@@ -43,8 +43,11 @@ export async function startInbox(): Promise<Inbox> {
   let refuse = 0;
   let refuseData = 0;
   const inbox = { refused: 0, refusedTexts: [] as string[] } as Inbox;
-  const tryAgainLater = () => {
-    const error = new Error('try again later') as Error & { responseCode: number };
+  // As real servers do, a refused recipient is quoted in the answer (Postfix: "450 4.2.0 <a@b>:
+  // Recipient address rejected"): the address must not reach the log through the error.
+  const tryAgainLater = (recipient?: string) => {
+    const text = recipient ? `<${recipient}>: try again later` : 'try again later';
+    const error = new Error(text) as Error & { responseCode: number };
     error.responseCode = 451;
     return error;
   };
@@ -60,11 +63,11 @@ export async function startInbox(): Promise<Inbox> {
         callback(new Error('Invalid username or password'));
       }
     },
-    onRcptTo(_address, _session, callback) {
+    onRcptTo(address, _session, callback) {
       if (refuse > 0) {
         refuse -= 1;
         inbox.refused += 1;
-        callback(tryAgainLater());
+        callback(tryAgainLater(address.address));
         return;
       }
       callback();

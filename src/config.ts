@@ -303,7 +303,7 @@ function developmentSecret(database: Database): Uint8Array {
     const stored = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
     if (stored.length >= 32) return stored;
   }
-  mkdirSync(folder, { recursive: true });
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32);
   writeFileSync(file, secret.toString('base64url') + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);

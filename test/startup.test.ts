@@ -71,8 +71,10 @@ describe('start-up', () => {
         extensions: { infocode: 1000, info: 'OK' },
       });
       expect(existsSync(join(folder.path, 'data', 'accounts.sqlite'))).toBe(true);
-      const secret = statSync(join(folder.path, 'data', 'jwt-secret'));
-      expect(secret.mode & 0o077).toBe(0); // readable by its owner only
+      // Readable by their owner only: the secret, the database (hashes, emails) and its folder.
+      for (const name of ['jwt-secret', 'accounts.sqlite', 'accounts.sqlite-wal', '']) {
+        expect([name, statSync(join(folder.path, 'data', name)).mode & 0o077]).toEqual([name, 0]);
+      }
     } finally {
       child.kill('SIGTERM');
     }

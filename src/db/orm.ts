@@ -4,6 +4,8 @@ import {
   type Options,
   MikroORM,
 } from '@mikro-orm/core';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Migrator } from '@mikro-orm/migrations';
 import {
   defineConfig as definePostgreSqlConfig,
@@ -173,7 +175,18 @@ export async function migrate(orm: MikroORM, database: Database): Promise<string
 /** Connects, and nothing more. */
 export async function connect(database: Database, logger?: Logger): Promise<MikroORM> {
   if (database.dialect === 'postgresql') return init(postgresqlOptions(database, logger));
+  if (database.file !== ':memory:') createPrivately(database.file);
   return init(sqliteOptions(database.file, database.poolSize));
+}
+
+/**
+ * A new SQLite file, and the folders made for it, are its owner's alone: the file holds password
+ * hashes and emails, and SQLite gives its -wal and -shm files the database file's mode. A file
+ * that exists keeps whatever mode its operator chose.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600)); // an empty file is an empty SQLite database
 }
 
 /**

@@ -312,6 +312,29 @@ describe('rate limits (1020)', () => {
     }
   });
 
+  it('login attempts per address: an IPv6 client counts per /64, an IPv4-mapped one as IPv4', async () => {
+    const server = await startServer({
+      RATE_LIMIT: '',
+      RATE_LIMIT_LOGIN_ADDRESS: '2/15m',
+      TRUST_PROXY: '1',
+    });
+    try {
+      const input = { email: 'nobody@example.com', password: 'whatever it is' };
+      const outcome = async (address: string) =>
+        (await server.request(LoginDocument, { input }, from(address))).body.data!.login.__typename;
+      // One /64, written three ways: a host rotating its interface id gains nothing.
+      expect(await outcome('2001:db8:1:2::1')).toBe('UserNotExist');
+      expect(await outcome('2001:DB8:1:2:ffff::9')).toBe('UserNotExist');
+      expect(await outcome('2001:0db8:0001:0002:abcd:0:0:5')).toBe('TooManyRequests');
+      expect(await outcome('2001:db8:1:3::1')).toBe('UserNotExist'); // the next /64
+      expect(await outcome('198.51.100.7')).toBe('UserNotExist');
+      expect(await outcome('::ffff:c633:6407')).toBe('UserNotExist'); // 198.51.100.7 again
+      expect(await outcome('0:0:0:0:0:FFFF:198.51.100.7')).toBe('TooManyRequests');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('an X-Forwarded-For entry that is no address is not used: the socket’s address stands', async () => {
     // TRUST_PROXY=2 with no proxy in front: the entry it reads is the client's own text.
     const server = await startServer({ RATE_LIMIT: '', TRUST_PROXY: '2' });
@@ -339,6 +362,12 @@ describe('rate limits (1020)', () => {
       expect(await addressOf('203.0.113.9, 10.0.0.1')).toBe('203.0.113.9');
       expect(await addressOf('203.0.113.9:41234, 10.0.0.1')).toBe('203.0.113.9');
       expect(await addressOf('[2001:db8::7]:443, 10.0.0.1')).toBe('2001:db8::7');
+      // An IPv4 client as an IPv6 proxy may write it, in every spelling: the IPv4 client.
+      expect(await addressOf('::ffff:203.0.113.10, 10.0.0.1')).toBe('203.0.113.10');
+      expect(await addressOf('::FFFF:203.0.113.11, 10.0.0.1')).toBe('203.0.113.11');
+      expect(await addressOf('0:0:0:0:0:ffff:203.0.113.12, 10.0.0.1')).toBe('203.0.113.12');
+      expect(await addressOf('::ffff:cb00:710d, 10.0.0.1')).toBe('203.0.113.13');
+      expect(await addressOf('[::ffff:203.0.113.14]:443, 10.0.0.1')).toBe('203.0.113.14');
     } finally {
       await server.close();
     }

@@ -313,21 +313,41 @@ export function clientAddress(
     const hop = hops[Math.max(0, hops.length - trustedHops)];
     if (hop) address = forwardedIp(hop) ?? address;
   }
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  if (!isIPv6(address)) return address;
+  // An IPv4 client seen through an IPv6 socket or proxy (::ffff:a.b.c.d, in any of its spellings:
+  // ::FFFF:..., 0:0:0:0:0:ffff:..., ::ffff:cb00:710c) is that IPv4 client, counted as one.
+  const groups = ipv6Groups(address);
+  const mapped = groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+  return mapped
+    ? [groups[6]! >> 8, groups[6]! & 255, groups[7]! >> 8, groups[7]! & 255].join('.')
+    : address;
 }
 
 /** What an address is counted as: IPv6 clients get a whole /64, as one host usually does. */
 export function addressKey(address: string): string {
   if (!isIPv6(address)) return address;
-  const bare = address.split('%')[0]!; // a socket's link-local zone: the same host either way
+  const prefix = ipv6Groups(address).slice(0, 4);
+  return `${prefix.map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/**
+ * The eight 16-bit groups of an address isIPv6 accepts: `::` expanded, a dotted IPv4 tail read as
+ * the last two, a socket's link-local zone (`%eth0`) dropped, since the host is the same either way.
+ */
+function ipv6Groups(address: string): number[] {
+  const bare = address.split('%')[0]!;
   const [head = '', tail = ''] = bare.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = bare.includes('::')
-    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+  const parts = (text: string) =>
+    text
+      ? text.split(':').flatMap((part) => {
+          if (!part.includes('.')) return [parseInt(part, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = part.split('.').map(Number);
+          return [(a << 8) | b, (c << 8) | d];
+        })
+      : [];
+  const left = parts(head);
+  const right = parts(tail);
+  return bare.includes('::')
+    ? [...left, ...Array<number>(Math.max(0, 8 - left.length - right.length)).fill(0), ...right]
     : left;
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
 }

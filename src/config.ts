@@ -101,6 +101,8 @@ export interface Config {
   /** REDIS_URL: rate-limit counters there, shared by every instance (else memory or PostgreSQL). */
   redisUrl: string | null;
   mail: MailSettings;
+  /** CORS_ORIGINS: web origins whose pages may call /graphql; '*' any; empty: same origin only. */
+  corsOrigins: ReadonlySet<string> | '*';
 }
 
 /**
@@ -424,5 +426,29 @@ export function loadConfig(env: Env = process.env): Config {
       verificationTtl: parseDuration('EMAIL_VERIFICATION_TTL', env.EMAIL_VERIFICATION_TTL || '24h'),
       requireVerification: flag(env, 'REQUIRE_EMAIL_VERIFICATION', false),
     },
+    corsOrigins: corsOrigins(env.CORS_ORIGINS),
   };
+}
+
+/**
+ * CORS_ORIGINS: `*`, or origins separated by commas, each as a browser sends it in `Origin`:
+ * scheme, host and a port if not the scheme's own (`https://app.example`,
+ * `http://localhost:5173`), lower-case, no path and no trailing slash.
+ */
+function corsOrigins(raw: string | undefined): ReadonlySet<string> | '*' {
+  const text = raw?.trim() ?? '';
+  if (text === '*') return '*';
+  const origins = new Set<string>();
+  for (const entry of text.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const url = URL.canParse(entry) ? new URL(entry) : null;
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== entry) {
+      throw new ConfigError(
+        'CORS_ORIGINS must be * or origins such as https://app.example,http://localhost:5173 ' +
+          `(scheme, host and port only, as a browser writes them); got "${entry}"`,
+      );
+    }
+    origins.add(entry);
+  }
+  return origins;
 }

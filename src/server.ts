@@ -28,6 +28,7 @@ import { LoginReads } from './accounts/login-reads';
 import { RegistrationReads } from './accounts/registration-reads';
 import { Answers } from './http/answers';
 import { BodyAborted, BodyTooLarge, decodeUtf8, readBody, utf8Charset } from './http/body';
+import { Cors } from './http/cors';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
 import { languageOf, translate, type MessageKey, type MessageParams } from './info/i18n';
 import { envelopePlugin, formatError, localizeErrors, responseInfo } from './info/envelope';
@@ -298,6 +299,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
 
   let draining = false;
   const answers = new Answers();
+  const cors = new Cors(config.corsOrigins);
 
   /**
    * `/health`: the process answers and so does its database. `/ready`: the same, and it is not
@@ -486,6 +488,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
 
     let handled: Promise<void>;
     if (path === '/graphql') {
+      if (cors.handle(request, response)) return;
       handled = graphql(request, response, search, requestId, lang);
     } else if ((path === '/health' || path === '/ready') && readOnly) {
       handled = probe(response, path === '/ready', requestId);

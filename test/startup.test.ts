@@ -245,6 +245,11 @@ describe('start-up', () => {
       { MAIL_FROM: 'Accounts' },
       'account-api: MAIL_FROM must be one address, as "Name <accounts@example.com>" or "accounts@example.com"',
     ],
+    [
+      'a CORS_ORIGINS entry that is not an origin as a browser sends it',
+      { CORS_ORIGINS: 'http://localhost:5173, https://app.example/' },
+      'account-api: CORS_ORIGINS must be * or origins such as https://app.example,http://localhost:5173 (scheme, host and port only, as a browser writes them); got "https://app.example/"',
+    ],
   ])('%s stops start-up with exactly this one line', async (_name, env, line) => {
     expect(await stderrOfRefusedStart(env)).toBe(line);
   });

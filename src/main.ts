@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { type Server } from 'node:http';
+import { isIPv6 } from 'node:net';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, safeError } from './logger';
 import { createApp } from './server';
@@ -26,7 +27,7 @@ export async function serve(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
     { port, database: config.database.dialect, playground: config.playground },
-    `account API listening on http://localhost:${port}/graphql`,
+    `account API listening on ${addressToOpen(config.host, port)}`,
   );
 
   let stopping = false;
@@ -59,6 +60,12 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A URL to open in a browser: localhost when listening on every address, else HOST itself. */
+function addressToOpen(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${isIPv6(name) ? `[${name}]` : name}:${port}/graphql`;
 }
 
 /**

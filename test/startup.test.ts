@@ -80,6 +80,7 @@ describe('start-up', () => {
     }
     expect(await exited(child)).toBe(0);
     expect(output.stdout()).not.toMatch(/fresh machine 1|\$argon2id\$|eyJ/);
+    expect(output.stdout()).toContain(`listening on http://localhost:${port}/graphql`);
   });
 
   it('MIKRO_ORM_* variables and a .env file change nothing: no query log, DATABASE_URL holds', async () => {
@@ -88,6 +89,7 @@ describe('start-up', () => {
     writeFileSync(join(cwd, '.env'), 'MIKRO_ORM_DEBUG=true\n');
     const child = launch(cwd, {
       PORT: '0',
+      HOST: '127.0.0.1',
       DATABASE_URL: 'sqlite:chosen.sqlite',
       MIKRO_ORM_DB_NAME: 'other.sqlite',
       MIKRO_ORM_COLORS: 'true',
@@ -110,6 +112,7 @@ describe('start-up', () => {
       child.kill('SIGTERM');
     }
     expect(await exited(child)).toBe(0);
+    expect(output.stdout()).toContain(`listening on http://127.0.0.1:${port}/graphql`);
     expect(existsSync(join(cwd, 'chosen.sqlite'))).toBe(true);
     expect(existsSync(join(cwd, 'other.sqlite'))).toBe(false);
     expect(output.stdout() + output.stderr()).not.toMatch(/\[query\]|\$argon2id\$|dotenv@example/);

@@ -44,6 +44,19 @@ function listeningPort(
   });
 }
 
+/** Registers `name` (email name@example.com, password "name machine 1") with the child server. */
+async function register(port: number, name: string): Promise<unknown> {
+  const lower = name.toLowerCase();
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: `mutation { register(input: { username: "${name}", email: "${lower}@example.com", password: "${lower} machine 1" }) { __typename } }`,
+    }),
+  });
+  return response.json();
+}
+
 const exited = (child: ChildProcessWithoutNullStreams) =>
   new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
 
@@ -58,15 +71,7 @@ describe('start-up', () => {
     try {
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(200);
-      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query:
-            'mutation { register(input: { username: "Fresh", email: "fresh@example.com", password: "fresh machine 1" }) { __typename } }',
-        }),
-      });
-      expect(await response.json()).toEqual({
+      expect(await register(port, 'Fresh')).toEqual({
         data: { register: { __typename: 'AuthPayload' } },
         extensions: { infocode: 1000, info: 'OK' },
       });
@@ -97,15 +102,7 @@ describe('start-up', () => {
     const output = collect(child);
     const port = await listeningPort(child, output);
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query:
-            'mutation { register(input: { username: "Dotenv", email: "dotenv@example.com", password: "dotenv machine 1" }) { __typename } }',
-        }),
-      });
-      expect(await response.json()).toMatchObject({
+      expect(await register(port, 'Dotenv')).toMatchObject({
         data: { register: { __typename: 'AuthPayload' } },
       });
     } finally {

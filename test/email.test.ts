@@ -710,6 +710,140 @@ describe('mail limits (RATE_LIMIT_MAIL)', () => {
   });
 });
 
+describe('email change limits (RATE_LIMIT_MAIL)', () => {
+  async function changeEmail(
+    limited: TestServer,
+    token: string,
+    email: string,
+    currentPassword: string | undefined,
+    from: string,
+    userId?: string,
+  ) {
+    const { body } = await limited.request(
+      UpdateProfileDocument,
+      { input: { email, currentPassword }, ...(userId ? { userId } : {}) },
+      { ...bearer(token), 'x-forwarded-for': from },
+    );
+    return body.data!.updateProfile;
+  }
+
+  async function storedEmail(limited: TestServer, token: string): Promise<string | null> {
+    const { body } = await limited.request(MeDocument, {}, bearer(token));
+    const me = body.data?.me;
+    if (me?.__typename !== 'User') throw new Error(`me failed: ${JSON.stringify(body)}`);
+    return me.email ?? null;
+  }
+
+  it("the mails of an email change stop at each recipient's limit; the changes go on", async () => {
+    const env = { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '3/1h', TRUST_PROXY: '1' };
+    await withServer(inbox, env, async (limited) => {
+      const user = await register(limited); // the first address's first mail
+      mailed(limited, tokenIn(await inbox.next(user.email)));
+      const other = `other-${randomUUID().slice(0, 8)}@example.com`;
+      // Back and forth eight times, each from a client address of its own: only the recipients'
+      // limits apply. Each change mails a link to the new address and a notice to the old one.
+      for (let i = 1; i <= 8; i++) {
+        const email = i % 2 === 1 ? other : user.email;
+        const result = await changeEmail(limited, user.token, email, user.password, `10.0.2.${i}`);
+        expect(result).toMatchObject({ __typename: 'User', email });
+      }
+      expect(await storedEmail(limited, user.token)).toBe(user.email);
+      await limited.app.mail.idle();
+      // In any order: mails are delivered side by side.
+      const subjects = (address: string) =>
+        inbox
+          .to(address)
+          .map((mail) => mail.subject)
+          .sort();
+      const link = 'Confirm your email address';
+      const notice = 'Your email address was changed';
+      // The first address: its registration's link, a notice (change 1), a link (change 2).
+      expect(subjects(user.email)).toEqual([link, link, notice]);
+      // The other: a link (change 1), a notice (change 2), a link (change 3).
+      expect(subjects(other)).toEqual([link, link, notice]);
+      for (const mail of [...inbox.to(user.email), ...inbox.to(other)]) {
+        if (mail.subject === link) mailed(limited, tokenIn(mail));
+      }
+    });
+  });
+
+  it('the change beyond the limit from one client address is 1020 and changes nothing', async () => {
+    const env = { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '5/1h', TRUST_PROXY: '1' };
+    await withServer(inbox, env, async (limited) => {
+      const user = await register(limited);
+      const taken = await register(limited);
+      mailed(limited, tokenIn(await inbox.next(user.email)));
+      mailed(limited, tokenIn(await inbox.next(taken.email)));
+      const fresh = () => `changed-${randomUUID().slice(0, 8)}@example.com`;
+      let current = user.email;
+      for (let i = 1; i <= 5; i++) {
+        const email = fresh();
+        const result = await changeEmail(limited, user.token, email, user.password, '10.0.3.1');
+        expect(result).toMatchObject({ __typename: 'User', email });
+        current = email;
+      }
+      // The sixth is refused before anything is checked: with the right password, a wrong one,
+      // or an address another account has (no 1008, no 1012 to learn from).
+      const refused = fresh();
+      for (const [email, password] of [
+        [refused, user.password],
+        [refused, 'not the password'],
+        [taken.email, user.password],
+      ] as const) {
+        const result = await changeEmail(limited, user.token, email, password, '10.0.3.1');
+        expect(result).toMatchObject({ __typename: 'TooManyRequests', infocode: 1020 });
+        const { retryAfter } = result as { retryAfter: number };
+        expect(retryAfter).toBeGreaterThan(0);
+        expect(retryAfter).toBeLessThanOrEqual(3600);
+      }
+      expect(await storedEmail(limited, user.token)).toBe(current);
+      await limited.app.mail.idle();
+      expect(inbox.to(refused)).toEqual([]);
+      expect(inbox.to(current).map((mail) => mail.subject)).toEqual(['Confirm your email address']);
+      for (const mail of inbox.received) {
+        if (mail.subject === 'Confirm your email address') mailed(limited, tokenIn(mail));
+      }
+      // From another client address the change still goes through.
+      const email = fresh();
+      const result = await changeEmail(limited, user.token, email, user.password, '10.0.3.2');
+      expect(result).toMatchObject({ __typename: 'User', email });
+      mailed(limited, tokenIn(await inbox.next(email)));
+    });
+  });
+
+  it("an admin's changes to other users' emails count against the admin's address too", async () => {
+    const admin = {
+      email: `admin-${randomUUID().slice(0, 8)}@example.com`,
+      password: 'admin pw 42',
+    };
+    const env = {
+      RATE_LIMIT: 'on',
+      RATE_LIMIT_MAIL: '1/1h',
+      TRUST_PROXY: '1',
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    };
+    await withServer(inbox, env, async (limited) => {
+      keep(limited, admin.password);
+      const signedIn = await login(limited, admin.email, admin.password);
+      if (signedIn.__typename !== 'AuthPayload') throw new Error('admin login failed');
+      keep(limited, signedIn.accessToken, signedIn.refreshToken);
+      const user = await register(limited);
+      mailed(limited, tokenIn(await inbox.next(user.email)));
+      const first = `first-${randomUUID().slice(0, 8)}@example.com`;
+      expect(
+        await changeEmail(limited, signedIn.accessToken, first, undefined, '10.0.4.1', user.id),
+      ).toMatchObject({ __typename: 'User', email: first });
+      mailed(limited, tokenIn(await inbox.next(first)));
+      const second = `second-${randomUUID().slice(0, 8)}@example.com`;
+      expect(
+        await changeEmail(limited, signedIn.accessToken, second, undefined, '10.0.4.1', user.id),
+      ).toMatchObject({ __typename: 'TooManyRequests', infocode: 1020 });
+      expect(await storedEmail(limited, user.token)).toBe(first);
+    });
+  });
+});
+
 describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
   it('login is 1024 until the address is verified, then succeeds', async () => {
     await withServer(inbox, { REQUIRE_EMAIL_VERIFICATION: 'true' }, async (strict) => {

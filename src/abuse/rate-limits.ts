@@ -244,9 +244,12 @@ export class RateLimits {
   readonly loginAddress: Counter;
   readonly registerAddress: Counter;
   readonly passwordCheck: Counter;
-  /** Mails with a link, per recipient address (RATE_LIMIT_MAIL). */
+  /** Mails (links, and notices of an email change), per recipient address (RATE_LIMIT_MAIL). */
   readonly mailRecipient: Counter;
-  /** requestPasswordReset and requestEmailVerification, per client address (RATE_LIMIT_MAIL). */
+  /**
+   * Requests for mail (requestPasswordReset, requestEmailVerification, email changes), per client
+   * address (RATE_LIMIT_MAIL).
+   */
   readonly mailClient: Counter;
 
   constructor(settings: RateLimitSettings, store: CounterStore = { kind: 'memory' }) {

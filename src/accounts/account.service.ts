@@ -1,6 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { addressKey, type Claim, type Counter, type RateLimits } from '../abuse/rate-limits';
+import {
+  addressKey,
+  type Claim,
+  type Counter,
+  type RateLimits,
+  type Verdict,
+} from '../abuse/rate-limits';
 import { userKey, type Lookup, type LoginReads, unknownKey } from './login-reads';
 import { type RegistrationReads } from './registration-reads';
 import { type Context } from '../context';
@@ -258,20 +264,31 @@ export class AccountService {
       if (!other) return new UserNotExist();
       target = other;
     }
-    const first = await this.updateProfileOf(ctx, input, caller, target);
+    // An email change mails two addresses and tells whether the new one is taken: it counts as
+    // a request for mail from the client's address (RATE_LIMIT_MAIL), once per request even when
+    // the change is decided again below. A caller's own change or an admin's, alike.
+    let counted: Promise<Verdict> | undefined;
+    const mayChangeEmail = () =>
+      (counted ??= this.limits.mailClient.hit(addressKey(ctx.client.address)));
+    const first = await this.updateProfileOf(ctx, input, caller, target, mayChangeEmail);
     if (!(first instanceof EmailMoved)) return first;
     // The address changed after it was read (another request's change committed): whether this
     // one changes it, and so needs the password, is decided again from the stored user.
-    const again = await this.updateProfileOf(ctx, input, caller, first.now);
+    const again = await this.updateProfileOf(ctx, input, caller, first.now, mayChangeEmail);
     return again instanceof EmailMoved ? new UserNotExist() : again;
   }
 
-  /** updateProfile's change to `target`, the user as read; EmailMoved if its address changed since. */
+  /**
+   * updateProfile's change to `target`, the user as read; EmailMoved if its address changed since.
+   * An email change first asks `mayChangeEmail` (the client's mail limit), before the password
+   * is checked or the new address looked up: over it, nothing is checked and nothing changes.
+   */
   private async updateProfileOf(
     ctx: Context,
     input: UpdateProfileInput,
     caller: User,
     target: User,
+    mayChangeEmail: () => Promise<Verdict>,
   ): Promise<User | ErrorResult | EmailMoved> {
     const { changes, emailChanges, violations } = checkProfileInput(input, target);
     // Changing one's own email proves the password; an admin changing someone else's need not.
@@ -288,6 +305,10 @@ export class AccountService {
     const rejected = invalid(violations);
     if (rejected) return rejected;
 
+    if (emailChanges) {
+      const limit = await mayChangeEmail();
+      if (!limit.allowed) return new TooManyRequests(limit.retryAfter);
+    }
     if (needsPassword) {
       const wrong = await this.checkPassword(ctx, target, input.currentPassword!);
       if (wrong) return wrong;
@@ -319,11 +340,11 @@ export class AccountService {
       }
       return needsPassword ? new WrongPassword() : new UserNotExist();
     }
-    const oldEmail = target.email;
+    const old = { email: target.email, emailNormalized: target.emailNormalized };
     // As stored now (another request's change to another field included); `target`, if it is
     // the caller as this request knows it (not after a retry), is brought up to date too.
     Object.assign(target, updated);
-    if (emailChanges) await this.mail.emailChanged(target, oldEmail, ctx.lang, ctx.requestId);
+    if (emailChanges) await this.mail.emailChanged(target, old, ctx.lang, ctx.requestId);
     return target;
   }
 

@@ -130,10 +130,16 @@ export class AccountMail {
 
   /**
    * After the user's email changed (committed): every link mailed before dies, the new address
-   * gets a verification link and the old one a notice. Errors are logged, never thrown:
-   * the change itself is done.
+   * gets a verification link and the old one a notice, each only within its recipient's
+   * RATE_LIMIT_MAIL (else it is not sent). Errors are logged, never thrown: the change itself is
+   * done.
    */
-  async emailChanged(user: User, oldEmail: string, lang: Lang, requestId: string): Promise<void> {
+  async emailChanged(
+    user: User,
+    old: { email: string; emailNormalized: string },
+    lang: Lang,
+    requestId: string,
+  ): Promise<void> {
     try {
       await this.tokens.revokeAll(user.id);
     } catch (error) {
@@ -143,10 +149,23 @@ export class AccountMail {
       );
     }
     await this.trySendLink(user, EmailTokenPurpose.VERIFY_EMAIL, lang, requestId);
-    this.sendEmailChanged(user, oldEmail, lang);
+    let notice: Verdict;
+    try {
+      notice = await this.limits.mailRecipient.hit(old.emailNormalized);
+    } catch (error) {
+      // The notice is the owner's warning of a change they may not have made: a counter that
+      // failed (the store down) does not hold it back. No one can make a counter fail at will,
+      // and the change itself was counted against its client's address before it was made.
+      this.logger.error(
+        { requestId, err: safeError(error) },
+        'could not count the notice of an email change; sending it',
+      );
+      notice = { allowed: true };
+    }
+    if (notice.allowed) this.sendEmailChanged(user, old.email, lang);
   }
 
-  /** Tells the old address that the account's email changed (no token, no limit). */
+  /** Tells the old address that the account's email changed (no token). */
   private sendEmailChanged(user: User, oldEmail: string, lang: Lang): void {
     this.mailer.send({
       kind: 'emailChanged',

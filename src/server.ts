@@ -227,7 +227,16 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       requireEmailVerification: config.mail.requireVerification,
     },
   );
-  const email = new EmailService(accounts, passwords, sessions, emailTokens, mail, limits, users);
+  const email = new EmailService(
+    accounts,
+    passwords,
+    sessions,
+    emailTokens,
+    mail,
+    limits,
+    users,
+    logger,
+  );
   if (config.admin) await ensureAdmin(orm.em.fork(), config.admin, accounts, sessions, logger);
   const sweeper = startSweeping(
     orm,

@@ -844,6 +844,45 @@ describe('email change limits (RATE_LIMIT_MAIL)', () => {
   });
 });
 
+describe('a rate-limit store that fails (REDIS_URL at a closed port)', () => {
+  it('requestPasswordReset still answers accepted: true, sends nothing, logs no address', async () => {
+    const admin = {
+      email: `reset-${randomUUID().slice(0, 8)}@example.com`,
+      password: 'admin pw 42',
+    };
+    const unknown = `unknown-${randomUUID().slice(0, 8)}@example.com`;
+    const broken = await startServer({
+      SMTP_URL: inbox.url,
+      RATE_LIMIT: 'on',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      // The account exists from start-up: registering needs a counter, and none can count.
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
+    });
+    try {
+      keep(broken, admin.password);
+      for (const email of [admin.email, unknown]) {
+        const body = await requestReset(broken, email);
+        expect(body.data).toEqual({ requestPasswordReset: { accepted: true } });
+        expect(body.extensions).toEqual({ infocode: 1000, info: 'OK' });
+      }
+      await broken.app.mail.idle();
+      expect(inbox.to(admin.email)).toEqual([]);
+      expect(inbox.to(unknown)).toEqual([]);
+      const failures = broken.logs.filter((line) => Number(line.level) >= 50);
+      expect(failures.map((line) => line.msg)).toEqual([
+        'requestPasswordReset: could not count the request; nothing sent',
+        'requestPasswordReset: could not count the request; nothing sent',
+      ]);
+      expect(broken.logText()).not.toContain(admin.email.split('@')[0]);
+      expect(broken.logText()).not.toContain(unknown.split('@')[0]);
+      expectCleanMailLog(broken, true);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
 describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
   it('login is 1024 until the address is verified, then succeeds', async () => {
     await withServer(inbox, { REQUIRE_EMAIL_VERIFICATION: 'true' }, async (strict) => {

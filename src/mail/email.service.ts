@@ -13,6 +13,7 @@ import {
   TokenExpired,
   TooManyRequests,
 } from '../info/results';
+import { type Logger, safeError } from '../logger';
 import { type Sessions } from '../sessions/sessions';
 import { type AccountMail } from './account-mail';
 import { EmailTokenPurpose, type EmailTokens, type Presented } from './email-tokens';
@@ -28,16 +29,19 @@ export class EmailService {
     private readonly mail: AccountMail,
     private readonly limits: RateLimits,
     private readonly users: UserStore,
+    private readonly logger: Logger,
   ) {}
 
   /**
    * Always accepted, in the same time: the lookup and the mail start once the answer has been
-   * written, so neither the answer nor its timing tells whether the address has an account.
+   * written, so neither the answer nor its timing tells whether the address has an account. When
+   * the client's request cannot be counted (the counters' store down), the failure is logged and
+   * nothing is sent, and the answer is still accepted (CONTRACT section 8: always).
    */
   async requestPasswordReset(ctx: Context, email: string): Promise<RequestAccepted> {
-    const client = await this.limits.mailClient.hit(addressKey(ctx.client.address));
+    const mayMail = await this.clientMayMail(ctx);
     const address = rules.email(email);
-    if (client.allowed && address.ok) {
+    if (mayMail && address.ok) {
       const em = ctx.em.fork();
       const normalized = address.value.normalized;
       const { lang } = ctx;
@@ -98,6 +102,24 @@ export class EmailService {
     return result;
   }
 
+  /** requestPasswordReset's count from the client's address: within it; a failure, as over it. */
+  private async clientMayMail(ctx: Context): Promise<boolean> {
+    try {
+      return (await this.limits.mailClient.hit(addressKey(ctx.client.address))).allowed;
+    } catch (error) {
+      // Never the address asked for: only that the count failed, and why.
+      this.logger.error(
+        { requestId: ctx.requestId, err: safeError(error) },
+        'requestPasswordReset: could not count the request; nothing sent',
+      );
+      return false;
+    }
+  }
+
+  /**
+   * For the signed-in owner, who may be told the truth: over a limit it is 1020, and a counter
+   * that fails (the store down) fails the request (1023), rather than claiming a mail was sent.
+   */
   async requestEmailVerification(ctx: Context): Promise<RequestAccepted | ErrorResult> {
     const caller = await ctx.auth.requireSession();
     if (!(caller instanceof User)) return caller;

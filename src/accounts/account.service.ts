@@ -43,8 +43,13 @@ import { Role, User } from './user.entity';
 const ACCOUNT_ATTEMPTS = 5;
 
 export interface NewUser {
-  /** A fresh id unless given (registration gives one, to refer to it from rows stored alongside). */
+  /**
+   * A fresh id unless given, with createdAt: registration gives both, made just before it calls
+   * store(), to refer to the id from the rows stored alongside. Either way the id is made when
+   * the row is about to be stored, so that ids follow the order users are stored in (`users`).
+   */
   id?: string;
+  createdAt?: Date;
   username: string;
   email: rules.Email;
   passwordHash: string;
@@ -127,21 +132,22 @@ export class AccountService {
     // RATE_LIMIT_MAIL before it (with the reads above in PostgreSQL, else while the password
     // hashes), and a registration that then fails (the address taken meanwhile, a storage
     // failure) has used one of the address's mails.
-    const id = uuidv7();
-    const [passwordHash, link] = await Promise.all([
+    const purpose = EmailTokenPurpose.VERIFY_EMAIL;
+    const [passwordHash, linkAllowed] = await Promise.all([
       this.passwords.hash(password!, ctx.clientGone),
-      this.mail.prepareLink(
-        id,
-        email!.normalized,
-        EmailTokenPurpose.VERIFY_EMAIL,
-        ctx.requestId,
-        read.mail,
-      ),
+      this.mail.countLink(email!.normalized, purpose, ctx.requestId, read.mail),
     ]);
+    // The id and createdAt only now, with the row about to be stored: `users` pages by id, so ids
+    // must follow the order in which users are stored, not that in which their hashes began (a
+    // hash may wait its turn for seconds). The rows stored alongside are made with it.
+    const createdAt = new Date();
+    const id = uuidv7(createdAt.getTime());
+    const link = linkAllowed ? this.mail.prepareLink(id, email!.normalized, purpose) : null;
     const session = this.sessions.prepare(id, ctx.client);
     const stored = await this.store(
       {
         id,
+        createdAt,
         username: username!,
         email: email!,
         passwordHash,
@@ -409,9 +415,11 @@ export class AccountService {
     requestId: string | null,
     alongside: readonly RowInsert[] = [],
   ): Promise<Stored> {
-    const id = values.id ?? uuidv7();
     for (let attempt = 1; attempt <= ACCOUNT_ATTEMPTS; attempt++) {
-      const now = new Date();
+      // A given id is kept when the account number is taken (rows alongside refer to it): that
+      // rare retry may store the user just behind one with a later id.
+      const now = values.createdAt ?? new Date();
+      const id = values.id ?? uuidv7(now.getTime());
       try {
         const user = await this.users.insert(
           {

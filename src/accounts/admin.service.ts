@@ -16,7 +16,10 @@ import { type Role, Role as Roles, User } from './user.entity';
 const CURSOR_PREFIX = 'user:';
 const SEARCH_MAX = 254;
 
-/** Cursors are opaque to clients: the position (a user id, which sorts by creation) encoded. */
+/**
+ * Cursors are opaque to clients: the position (a user id, made as the user is stored: it sorts in
+ * the order users were stored, see AccountService.store) encoded.
+ */
 export function encodeCursor(id: string): string {
   return Buffer.from(CURSOR_PREFIX + id).toString('base64url');
 }

@@ -17,7 +17,7 @@ export interface RegistrationRead {
   /**
    * The verification mail counted against its recipient (RATE_LIMIT_MAIL), when counted in the
    * same statement: only for an attempt within the address's limit whose email is free. Absent
-   * when the mail is still to be counted (AccountMail.prepareLink counts it then).
+   * when the mail is still to be counted (AccountMail.countLink counts it then).
    */
   mail?: Verdict;
 }

@@ -51,25 +51,30 @@ export class AccountMail {
   }
 
   /**
-   * For a user not stored yet (a registration): the mail is counted against RATE_LIMIT_MAIL now
-   * (or was already: `counted`, its verdict), and within the limit a token is made whose row the
-   * caller stores with the user's; then sendPrepared() mails its link. Null over the limit, or
-   * when counting failed (logged, never thrown: the registration goes on without a link, as with
-   * trySendLink).
+   * For a user not stored yet (a registration), before their id is known: the mail counted
+   * against RATE_LIMIT_MAIL now (or already: `counted`, its verdict). Whether a link may be sent,
+   * which prepareLink() then makes: false over the limit, or when counting failed (logged, never
+   * thrown: the registration goes on without a link, as with trySendLink).
    */
-  async prepareLink(
-    userId: string,
+  async countLink(
     email: string,
     purpose: EmailTokenPurpose,
     requestId: string | null,
     counted?: Verdict,
-  ): Promise<PreparedLink | null> {
+  ): Promise<boolean> {
     try {
-      if (!(counted ?? (await this.limits.mailRecipient.hit(email))).allowed) return null;
+      return (counted ?? (await this.limits.mailRecipient.hit(email))).allowed;
     } catch (error) {
       this.linkFailed(requestId, purpose, error);
-      return null;
+      return false;
     }
+  }
+
+  /**
+   * A token for a user about to be stored, once countLink() allowed it: the caller stores its row
+   * with the user's; then sendPrepared() mails its link.
+   */
+  prepareLink(userId: string, email: string, purpose: EmailTokenPurpose): PreparedLink {
     return { purpose, ...this.tokens.prepare(userId, purpose, email, this.ttlOf(purpose)) };
   }
 

@@ -330,6 +330,39 @@ describe('users while a registration waits for its hash', () => {
   });
 });
 
+describe('usernames stored before search folded the final sigma', () => {
+  it('are found by σ once start-up has applied the migration', async () => {
+    const folder = scratchFolder();
+    const database = scratchDatabase(folder.path);
+    const env = { DATABASE_URL: database.url };
+    let { server, admin } = await startServerWithAdmin(env);
+    try {
+      const sigmas = await registerUser(server, { username: 'ΣΣ Old' });
+      // The database as it was before: the name's search form as toLowerCase left it, and the
+      // migration not applied yet.
+      const sql = server.app.orm.em.getConnection();
+      const name = 'Migration20261204120000_username_folded_sigma';
+      const applied = (await sql.execute('select name from mikro_orm_migrations')) as {
+        name: string;
+      }[];
+      expect(applied.map((row) => row.name)).toContain(name);
+      await sql.execute('delete from mikro_orm_migrations where name = ?', [name]);
+      await sql.execute("update users set username_folded = 'σς old' where id = ?", [sigmas.id]);
+      const stale = await listUsers(server, admin.token, { search: 'σσ' });
+      expect(expectConnection(stale).totalCount).toBe(0);
+      await server.close();
+
+      ({ server, admin } = await startServerWithAdmin(env));
+      const found = expectConnection(await listUsers(server, admin.token, { search: 'σσ' }));
+      expect(found.edges.map((edge) => edge.node.id)).toEqual([sigmas.id]);
+    } finally {
+      await server.close();
+      await database.drop();
+      folder.remove();
+    }
+  });
+});
+
 describe('users and setRole', () => {
   let server: TestServer;
   let admin: SignedInAdmin;
@@ -480,6 +513,20 @@ describe('users and setRole', () => {
       const ivan = await registerUser(server, { username: `Иван ${tag}` });
       expect(await idsFor(`иван ${tag}`)).toEqual([ivan.id]);
       expect(await idsFor(`ИВАН ${tag}`)).toEqual([ivan.id]);
+    });
+
+    it('a Greek name is found by its prefix in any case, whatever its sigmas', async () => {
+      // Lower-cased, a word-final Σ is ς: a search that ends on Σ, or a name that does, would
+      // otherwise compare a ς with a σ.
+      const odysseas = await registerUser(server, { username: `Οδυσσέας ${tag}` });
+      const sigmas = await registerUser(server, { username: `ΣΣ ${tag}` });
+      expect(await idsFor('ΟΔΥΣ')).toEqual([odysseas.id]);
+      expect(await idsFor('οδυς')).toEqual([odysseas.id]);
+      expect(await idsFor(`ΟΔΥΣΣΈΑΣ ${TAG}`)).toEqual([odysseas.id]);
+      expect(await idsFor(`οδυσσέασ ${tag}`)).toEqual([odysseas.id]);
+      expect(await idsFor('σσ')).toEqual([sigmas.id]);
+      expect(await idsFor('ΣΣ')).toEqual([sigmas.id]);
+      expect(await idsFor(`σς ${tag}`)).toEqual([sigmas.id]);
     });
 
     it('a search that matches nobody gives no edges and totalCount 0', async () => {

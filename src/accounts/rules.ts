@@ -57,9 +57,13 @@ export function username(raw: string | null | undefined, field = 'username'): Ch
   return ok(value);
 }
 
-/** The form prefix search compares: NFKC, then lower case in every script. */
+/**
+ * The form prefix search compares: NFKC, then lower case in every script, with Greek's final
+ * sigma as σ. Lower-casing makes a word-final Σ ς, so "ΟΔΥΣ" would otherwise not be the start of
+ * "Οδυσσέας" (οδυς, οδυσσέας), nor "σσ" of "ΣΣ" (σς). Stored and searched text both come here.
+ */
 export function searchForm(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
+  return text.normalize('NFKC').toLowerCase().replace(/ς/g, 'σ');
 }
 
 // WHATWG HTML, "valid e-mail address" (the rule of <input type=email>).

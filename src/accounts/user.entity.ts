@@ -36,7 +36,8 @@ export class User {
   username!: string;
 
   /**
-   * The username in lower case (every script, unlike SQL lower()): what `users(search)` matches.
+   * The username in lower case (every script, unlike SQL lower()), ς as σ (rules.searchForm):
+   * what `users(search)` matches.
    * Up to twice the username's length: İ lower-cases to two code points (i and a dot above).
    */
   @Property({ type: 'string', length: 64, hidden: true, default: '' })

@@ -5,6 +5,7 @@ import { Migration20261125060003 } from './Migration20261125060003_email';
 import { Migration20261202040000 } from './Migration20261202040000_rate_limits_unlogged';
 import { Migration20261203140000 } from './Migration20261203140000_username_folded_length';
 import { Migration20261203180000 } from './Migration20261203180000_rate_limit_key_text';
+import { Migration20261204120000 } from './Migration20261204120000_username_folded_sigma';
 
 /** Every PostgreSQL migration, in order. Listed here rather than globbed so compiled builds find them. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const postgresqlMigrations: MigrationObject[] = [
     class: Migration20261203140000,
   },
   { name: 'Migration20261203180000_rate_limit_key_text', class: Migration20261203180000 },
+  { name: 'Migration20261204120000_username_folded_sigma', class: Migration20261204120000 },
 ];

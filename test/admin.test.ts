@@ -423,6 +423,22 @@ describe('users and setRole', () => {
       expectInvalidInput(await listUsers(server, admin.token, { first: null }), 'first');
     });
 
+    it('a cursor whose id is spelled in upper case pages on from the same user', async () => {
+      await Promise.all([registerUser(server), registerUser(server), registerUser(server)]);
+      const { edges } = expectConnection(await listUsers(server, admin.token, { first: 100 }));
+      const b64 = (text: string) => Buffer.from(text).toString('base64url');
+      // Any id with a letter (nearly every one): its upper case sorts before it as text.
+      const at = edges.findIndex((edge, i) => i < edges.length - 1 && /[a-f]/.test(edge.node.id));
+      expect(at).toBeGreaterThanOrEqual(0);
+      const { cursor, node } = edges[at]!;
+      const upper = b64(`user:${node.id.toUpperCase()}`);
+      expect(upper).not.toBe(cursor);
+      const next = expectConnection(await listUsers(server, admin.token, { after: cursor }));
+      const fromUpper = expectConnection(await listUsers(server, admin.token, { after: upper }));
+      expect(next.edges[0]!.node.id).toBe(edges[at + 1]!.node.id);
+      expect(fromUpper).toEqual(next);
+    });
+
     it('a cursor the API did not give out is InvalidInput 1001 on field after', async () => {
       const page = expectConnection(await listUsers(server, admin.token, { first: 1 }));
       const real = page.pageInfo.endCursor!;

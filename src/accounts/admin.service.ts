@@ -1,6 +1,6 @@
 import { type SqlEntityManager } from '@mikro-orm/sqlite';
 import { type Context } from '../context';
-import { canonicalId, UUID_PATTERN } from '../db/ids';
+import { canonicalId } from '../db/ids';
 import {
   type ErrorResult,
   FieldViolation,
@@ -24,10 +24,15 @@ export function encodeCursor(id: string): string {
   return Buffer.from(CURSOR_PREFIX + id).toString('base64url');
 }
 
+/**
+ * The id a cursor holds, lower-case as ids are stored: compared as text, the same id in upper case
+ * sorts before the stored one, and the page would start there. Null for anything not a cursor.
+ */
 export function decodeCursor(cursor: string): string | null {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  return UUID_PATTERN.test(id) && encodeCursor(id) === cursor ? id : null;
+  const given = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  const id = canonicalId(given);
+  return id !== null && encodeCursor(given) === cursor ? id : null;
 }
 
 /** `prefix%` for LIKE, with LIKE's own wildcards in the prefix taken literally. */

@@ -48,6 +48,70 @@ describe('E2: every errors[] entry carries infocode and info', () => {
   });
 
   it.each([
+    ['a required variable sent as null', { input: null }],
+    ['a required field of an input variable sent as null', { input: { password: null } }],
+  ])('%s is 1001', async (_name, variables) => {
+    const document = 'mutation ($input: LoginInput!) { login(input: $input) { __typename } }';
+    const { status, body } = await query(document, variables);
+    expect(status).toBe(400);
+    expect(body.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      infocode: 1001,
+      info: 'MISSING_REQUIRED_PARAMS',
+    });
+    expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });
+  });
+
+  it('a directive without its required argument is 1001', async () => {
+    const { body } = await query('{ infoCodes @include { infocode } }');
+    expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });
+  });
+
+  // graphql-js quotes the value it refuses: the client's words must not decide the code.
+  it.each([
+    [
+      'an argument: "must not be null"',
+      '{ users(first: "must not be null") { __typename } }',
+      undefined,
+    ],
+    ['an argument: "found null"', '{ users(first: "found null") { __typename } }', undefined],
+    [
+      'an argument: "is required, but it was not provided."',
+      '{ users(first: "is required, but it was not provided.") { __typename } }',
+      undefined,
+    ],
+    [
+      'a variable: "found null"',
+      'query ($f: Int) { users(first: $f) { __typename } }',
+      { f: 'found null' },
+    ],
+    [
+      'a variable: "must not be null"',
+      'query ($f: Int) { users(first: $f) { __typename } }',
+      { f: 'must not be null' },
+    ],
+    [
+      'an input variable: "…not to be null."',
+      'mutation ($input: LoginInput!) { login(input: $input) { __typename } }',
+      {
+        input: {
+          password: 'x',
+          email: ['; Expected non-nullable type "String!" not to be null.'],
+        },
+      },
+    ],
+  ])('a wrong type in %s stays 1021', async (_name, document, variables) => {
+    const { status, body } = await query(document, variables);
+    expect(status).toBe(400);
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]!.extensions).toMatchObject({
+      infocode: 1021,
+      info: 'INVALID_REQUEST',
+    });
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
+
+  it.each([
     ['a syntax error', '{ infoCodes { infocode '],
     ['an unknown field', '{ infoCodes { nope } }'],
     ['an argument of the wrong type', 'query { user(id: 5, account: 7) { __typename } }'],

@@ -21,9 +21,45 @@ export class ApiError extends GraphQLError {
   }
 }
 
-// GraphQL's own texts for a required argument, input field or variable that is absent or null.
-const MISSING_REQUIRED =
-  /is required, but it was not provided|of required type "[^"]+" was not provided|must not be null|not to be null|found null/;
+/**
+ * What graphql-js puts in the holes of its message templates. A name or a type is a GraphQL name
+ * (of the schema or the document), which cannot hold a quote; only `object` and `nothing` stand
+ * for a value the client sent, as graphql-js's inspect() prints it.
+ */
+const HOLES: Readonly<Record<string, string>> = {
+  name: '[_A-Za-z][_0-9A-Za-z]*',
+  type: '[_0-9A-Za-z!\\[\\]]+',
+  object: '\\{[\\s\\S]*\\}',
+  nothing: '(?:null|undefined)',
+  at: '(?: at "[_A-Za-z][_0-9A-Za-z]*(?:\\.[_A-Za-z][_0-9A-Za-z]*|\\[\\d+\\])*")?',
+};
+
+/**
+ * One of graphql-js's message templates as a pattern that must match the whole message, so text
+ * the client sent and graphql-js quotes (`found "must not be null"`) can never match it.
+ */
+function template(text: string): RegExp {
+  const literal = text.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal.replace(/\{(\w+)\}/g, (_whole, hole: string) => HOLES[hole]!)}$`);
+}
+
+/**
+ * graphql-js's texts (16.x: validation/rules/ProvidedRequiredArgumentsRule.js,
+ * ValuesOfCorrectTypeRule.js, execution/values.js, utilities/coerceInputValue.js) for a required
+ * argument, input field or variable that is absent or null: 1001. Anything else it says about a
+ * value is a wrong type, 1021. A variable's coercion error ends with the inner error's text,
+ * after the value the client sent: only that end can say "was not provided" or "not to be null".
+ */
+const MISSING_REQUIRED: readonly RegExp[] = [
+  'Field "{name}" argument "{name}" of type "{type}" is required, but it was not provided.',
+  'Directive "@{name}" argument "{name}" of type "{type}" is required, but it was not provided.',
+  'Field "{name}.{name}" of required type "{type}" was not provided.',
+  'Expected value of type "{type}!", found null.',
+  'Variable "${name}" of required type "{type}" was not provided.',
+  'Variable "${name}" of non-null type "{type}" must not be null.',
+  'Variable "${name}" got invalid value {object}{at}; Field "{name}" of required type "{type}" was not provided.',
+  'Variable "${name}" got invalid value {nothing}{at}; Expected non-nullable type "{type}" not to be null.',
+].map(template);
 
 /**
  * All graphql-js says when validation stops at one of its own work budgets: the comparisons of
@@ -73,7 +109,9 @@ export function classify(error: unknown): InfoName {
     case ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED:
     case ApolloServerErrorCode.BAD_USER_INPUT:
       if (VALIDATION_LIMITS.has(error.message)) return 'QUERY_TOO_COMPLEX';
-      return MISSING_REQUIRED.test(error.message) ? 'MISSING_REQUIRED_PARAMS' : 'INVALID_REQUEST';
+      return MISSING_REQUIRED.some((pattern) => pattern.test(error.message))
+        ? 'MISSING_REQUIRED_PARAMS'
+        : 'INVALID_REQUEST';
     case ApolloServerErrorCode.GRAPHQL_PARSE_FAILED:
       return TOO_MANY_TOKENS.test(error.message) ? 'QUERY_TOO_COMPLEX' : 'INVALID_REQUEST';
     case ApolloServerErrorCode.BAD_REQUEST:

@@ -187,6 +187,13 @@ describe('query limits (1022), checked before anything runs', () => {
     expect(status).toBe(400);
     expect(body.extensions).toEqual({ infocode: 1022, info: 'QUERY_TOO_COMPLEX' });
   });
+
+  it('a syntax error quoting the token limit’s words is still a syntax error: 1021', async () => {
+    const { status, body } = await post('{ "Document contains more than 3 tokens" }');
+    expect(status).toBe(400);
+    expect(body.errors![0]!.message).toContain('Syntax Error');
+    expect(body.extensions).toEqual({ infocode: 1021, info: 'INVALID_REQUEST' });
+  });
 });
 
 describe('rate limits (1020)', () => {

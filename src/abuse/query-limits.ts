@@ -167,9 +167,13 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
   };
 };
 
-/** graphql-js's own message when the parser stops at maxTokens. */
+/**
+ * graphql-js's own message when the parser stops at maxTokens, whole: a syntax error quotes the
+ * token it did not expect, and a string token may say anything.
+ */
 // (graphql 16 spells it "more that"; later versions may fix the typo.)
-export const TOO_MANY_TOKENS = /Document contains more tha[nt] \d+ tokens/;
+export const TOO_MANY_TOKENS =
+  /^Syntax Error: Document contains more tha[nt] \d+ tokens\. Parsing aborted\.$/;
 
 /**
  * graphql-js 16 validates a subscription against a schema without a Subscription type and only

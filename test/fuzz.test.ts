@@ -1002,9 +1002,14 @@ describe('untyped fuzzing: arbitrary JSON, documents and bodies', () => {
 
   // Minimal reproductions of what the APQ property finds: Apollo rejects these with a
   // GraphQLError that has no extensions.code, which src/info/envelope.ts classify() files
-  // under INTERNAL_ERROR instead of INVALID_REQUEST.
+  // under INTERNAL_ERROR instead of INVALID_REQUEST. Apollo's own default code for them,
+  // INTERNAL_SERVER_ERROR, would mislead an Apollo Client error link: BAD_REQUEST.
   it.each([
     ['an unsupported persisted query version', { extensions: { persistedQuery: { version: 2 } } }],
+    [
+      'a persisted query that is a string',
+      { query: '{ me { __typename } }', extensions: { persistedQuery: 'x' } },
+    ],
     // A hash that is no string: Apollo's cache made a string of it and failed, a 500 (the APQ
     // property found {"toString": ""} once).
     [
@@ -1032,7 +1037,9 @@ describe('untyped fuzzing: arbitrary JSON, documents and bodies', () => {
     }).toEqual({
       status: 400,
       extensions: { infocode: 1021, info: 'INVALID_REQUEST' },
-      errors: [expect.objectContaining({ infocode: 1021, info: 'INVALID_REQUEST' })],
+      errors: [
+        expect.objectContaining({ code: 'BAD_REQUEST', infocode: 1021, info: 'INVALID_REQUEST' }),
+      ],
     });
   });
 });

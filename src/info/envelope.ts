@@ -129,6 +129,19 @@ export function classify(error: unknown): InfoName {
 }
 
 /**
+ * Apollo's `extensions.code` beside our info. Apollo gives INTERNAL_SERVER_ERROR to every error
+ * that names no code of its own (its persisted-query refusals, say). Beside an error of the
+ * client's that would send an Apollo Client error link down its server-failure path (a retry, an
+ * alert): there it is BAD_REQUEST.
+ */
+function apolloCode(info: InfoName, code: unknown): unknown {
+  if (info === 'INTERNAL_ERROR') return ApolloServerErrorCode.INTERNAL_SERVER_ERROR;
+  return code === undefined || code === ApolloServerErrorCode.INTERNAL_SERVER_ERROR
+    ? ApolloServerErrorCode.BAD_REQUEST
+    : code;
+}
+
+/**
  * Apollo's formatError: every entry gets its infocode and info; an unexpected failure keeps
  * nothing of its own text (no stack, SQL or library message), only a generic one.
  */
@@ -148,9 +161,7 @@ export function formatError(
     ...(formatted.locations && !internal ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
     extensions: {
-      code: internal
-        ? ApolloServerErrorCode.INTERNAL_SERVER_ERROR
-        : (formatted.extensions?.code ?? ApolloServerErrorCode.BAD_REQUEST),
+      code: apolloCode(info, formatted.extensions?.code),
       infocode: infocodeOf(info),
       info,
     },

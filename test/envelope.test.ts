@@ -62,6 +62,27 @@ describe('E2: every errors[] entry carries infocode and info', () => {
     expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });
   });
 
+  it('a null for a required argument, through a variable with a default, is 1001, not 1023', async () => {
+    // Validation accepts a nullable variable with a default in a non-null argument; the null
+    // the client sends for it fails the field when execution reads its arguments.
+    const { status, body } = await query(
+      'mutation ($id: ID = "1") { revokeSession(id: $id) { __typename } }',
+      { id: null },
+    );
+    expect(status).toBe(200);
+    expect(body.data).toBeNull();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors![0]!.path).toEqual(['revokeSession']);
+    expect(body.errors![0]!.message).toBe('Argument "id" of non-null type "ID!" must not be null.');
+    expect(body.errors![0]!.extensions).toEqual({
+      code: 'BAD_REQUEST',
+      infocode: 1001,
+      info: 'MISSING_REQUIRED_PARAMS',
+    });
+    expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });
+    expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+
   it('a directive without its required argument is 1001', async () => {
     const { body } = await query('{ infoCodes @include { infocode } }');
     expect(body.extensions).toEqual({ infocode: 1001, info: 'MISSING_REQUIRED_PARAMS' });

@@ -62,6 +62,18 @@ const MISSING_REQUIRED: readonly RegExp[] = [
 ].map(template);
 
 /**
+ * graphql-js's texts when it reads a field's arguments during execution (execution/values.js,
+ * getArgumentValues). Validation lets through a variable with a default in a non-null argument,
+ * `mutation ($id: ID = "1") { revokeSession(id: $id) ... }`, and `{"id": null}` then fails the
+ * field: a null for a required argument, 1001, not an unexpected failure.
+ */
+const ARGUMENT_MISSING: readonly RegExp[] = [
+  'Argument "{name}" of required type "{type}" was not provided.',
+  'Argument "{name}" of required type "{type}" was provided the variable "${name}" which was not provided a runtime value.',
+  'Argument "{name}" of non-null type "{type}" must not be null.',
+].map(template);
+
+/**
  * All graphql-js says when validation stops at one of its own work budgets: the comparisons of
  * OverlappingFieldsCanBeMerged (`{ me { __typename __typename ... } }` a thousand times) or the
  * following of fragment spreads. The operation exceeds a limit (1022), and the client gets our
@@ -120,6 +132,15 @@ export function classify(error: unknown): InfoName {
     case ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED:
       return 'INVALID_REQUEST';
     default: {
+      // graphql-js's own error (no subclass: none of ours, nor a library's) failing a field.
+      if (
+        error.path &&
+        original !== undefined &&
+        Object.getPrototypeOf(original) === GraphQLError.prototype &&
+        ARGUMENT_MISSING.some((pattern) => pattern.test(original.message))
+      ) {
+        return 'MISSING_REQUIRED_PARAMS';
+      }
       // Apollo's own request errors without a code (malformed persisted queries) carry a 4xx.
       const http = error.extensions.http as { status?: unknown } | undefined;
       const status = typeof http?.status === 'number' ? http.status : 0;

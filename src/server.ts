@@ -27,6 +27,7 @@ import { UserStore } from './accounts/user.repository';
 import { LoginReads } from './accounts/login-reads';
 import { RegistrationReads } from './accounts/registration-reads';
 import { Answers } from './http/answers';
+import { answerClientError } from './http/client-error';
 import { BodyAborted, BodyTooLarge, decodeUtf8, readBody, utf8Charset } from './http/body';
 import { Cors } from './http/cors';
 import { createPlayground, PLAYGROUND_PATH } from './http/playground';
@@ -251,6 +252,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
 
   const schema = await createSchema({ accounts, sessions, email });
   const server = createServer();
+  server.on('clientError', (error: Error, socket) => answerClientError(error, socket, logger));
   const playground = config.playground ? createPlayground() : null;
   const apollo = new ApolloServer<Context>({
     schema,

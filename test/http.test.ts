@@ -1,4 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
+import { maxHeaderSize } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PLAYGROUND_DIR } from '../src/http/playground';
 import { startServer, type TestServer } from './support/server';
@@ -134,6 +136,120 @@ describe('HTTP surface', () => {
   it('every response names its request id', async () => {
     const response = await fetch(server.url.replace('/graphql', '/health'));
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+/** Sends `text` on a connection of its own; all the server wrote until it closed the connection. */
+function raw(server: TestServer, text: string): Promise<string> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+interface RawAnswer {
+  statusLine: string;
+  headers: Record<string, string>;
+  body: { errors: { message: string; extensions: unknown }[]; extensions: unknown };
+}
+
+function parseAnswer(text: string): RawAnswer {
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
+  expect(Number(headers['content-length'])).toBe(Buffer.byteLength(body));
+  return { statusLine, headers, body: JSON.parse(body) as RawAnswer['body'] };
+}
+
+describe('requests the HTTP parser refuses still carry the envelope, then the connection closes', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  const expectEnvelope = (answer: RawAnswer, infocode: number, info: string, message: string) => {
+    expect(answer.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      connection: 'close',
+      'x-request-id': expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+    });
+    expect(answer.body).toEqual({
+      errors: [{ message, extensions: { code: 'BAD_REQUEST', infocode, info } }],
+      extensions: { infocode, info },
+    });
+  };
+
+  it('a GET whose URL is longer than Node takes (431) is 1022, in English whatever the client asked', async () => {
+    const query = `{ infoCodes { ${'infocode '.repeat(2400)}} }`; // ~21 KB in the query string
+    const text = await raw(
+      server,
+      `GET /graphql?query=${encodeURIComponent(query)} HTTP/1.1\r\nHost: x\r\n` +
+        'Accept-Language: zh-CN\r\n\r\n',
+    );
+    const answer = parseAnswer(text);
+    expect(answer.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expectEnvelope(
+      answer,
+      1022,
+      'QUERY_TOO_COMPLEX',
+      `The request line and headers are larger than ${maxHeaderSize} bytes; send a long query in a POST body.`,
+    );
+  });
+
+  it('a fetch of such a URL reads the same answer', async () => {
+    const query = `{ infoCodes { ${'infocode '.repeat(2400)}} }`;
+    const response = await fetch(`${server.url}?query=${encodeURIComponent(query)}`);
+    expect(response.status).toBe(431);
+    expect(await response.json()).toMatchObject({
+      extensions: { infocode: 1022, info: 'QUERY_TOO_COMPLEX' },
+    });
+  });
+
+  it.each([
+    ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n'],
+    ['a header line without a colon', 'GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n'],
+    [
+      'a body with both Content-Length and chunked Transfer-Encoding',
+      'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    ],
+  ])('%s is 400 / 1021', async (_name, request) => {
+    const answer = parseAnswer(await raw(server, request));
+    expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expectEnvelope(answer, 1021, 'INVALID_REQUEST', 'The request is not valid HTTP.');
+  });
+
+  it('a body whose chunk extensions are too large (413) is 1022', async () => {
+    const answer = parseAnswer(
+      await raw(
+        server,
+        'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+          `Transfer-Encoding: chunked\r\n\r\n2;a=${'b'.repeat(20_000)}\r\n{}\r\n0\r\n\r\n`,
+      ),
+    );
+    expect(answer.statusLine).toBe('HTTP/1.1 413 Payload Too Large');
+    expectEnvelope(
+      answer,
+      1022,
+      'QUERY_TOO_COMPLEX',
+      'The chunk extensions of the request body are too large.',
+    );
+  });
+
+  it('the server goes on answering, and logged no failure', async () => {
+    const response = await fetch(server.url.replace('/graphql', '/health'));
+    expect(response.status).toBe(200);
+    expect(server.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
   });
 });
 

@@ -55,6 +55,11 @@ export const en = {
     'A POST body must be encoded in UTF-8 (no charset, or charset=utf-8 in Content-Type).',
   'request.encoding': 'The request body is not valid UTF-8.',
   'request.json': 'The request body is not valid JSON.',
+  'request.malformedHttp': 'The request is not valid HTTP.',
+  'request.headersTooLarge':
+    'The request line and headers are larger than {max} bytes; send a long query in a POST body.',
+  'request.chunkExtensionsTooLarge': 'The chunk extensions of the request body are too large.',
+  'request.timeout': 'The request did not arrive in time.',
   'request.tooCostlyToValidate':
     'The operation is too costly to validate: it repeats too many fields or fragment spreads. Select each field once and use fewer fragments.',
   'internal.error': 'An unexpected error occurred. Quote request id {requestId} when reporting it.',

@@ -53,6 +53,10 @@ export const zh: Record<MessageKey, string> = {
     'POST 请求体必须以 UTF-8 编码（Content-Type 中不带 charset，或为 charset=utf-8）。',
   'request.encoding': '请求体不是有效的 UTF-8。',
   'request.json': '请求体不是有效的 JSON。',
+  'request.malformedHttp': '请求不是有效的 HTTP 请求。',
+  'request.headersTooLarge': '请求行与请求头超过 {max} 字节；较长的查询请放在 POST 请求体中发送。',
+  'request.chunkExtensionsTooLarge': '请求体的分块扩展过大。',
+  'request.timeout': '请求未能在限定时间内送达。',
   'request.tooCostlyToValidate':
     '校验此操作的代价过高，其中重复的字段或片段展开过多；请每个字段只选择一次，并减少片段。',
   'internal.error': '服务器内部错误。报告问题时请提供请求 ID {requestId}。',

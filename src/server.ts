@@ -393,9 +393,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     // else, an object whose toString is no function, say: refused here as malformed.
     const extensions = request.method === 'POST' ? extensionsOf(body) : extensionsIn(search);
     if (!persistedQueryHashIsText(extensions)) {
-      return refuse(request, response, 400, 'INVALID_REQUEST', lang, 'request.invalid', {
-        detail: 'extensions.persistedQuery.sha256Hash must be a string',
-      });
+      return refuse(request, response, 400, 'INVALID_REQUEST', lang, 'request.persistedQueryHash');
     }
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(request.headers)) {

@@ -90,6 +90,49 @@ describe('query limits (1022), checked before anything runs', () => {
     });
   });
 
+  it('says the alias limit in the client’s language, all of it in Chinese for zh', async () => {
+    const document = JSON.stringify({
+      query: `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: __typename`).join(' ')} }`,
+    });
+    const messages: Record<string, string> = {};
+    for (const language of ['en', 'zh-CN']) {
+      const { status, body } = await server.post(document, { 'accept-language': language });
+      expect(status).toBe(400);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0]!.extensions).toMatchObject({
+        infocode: 1022,
+        info: 'QUERY_TOO_COMPLEX',
+      });
+      messages[language] = body.errors![0]!.message;
+    }
+    expect(messages).toEqual({
+      en: 'The operation uses 40 aliases; at most 30 are allowed.',
+      'zh-CN': '操作超出限制：该操作使用了 40 个别名；最多允许 30 个。',
+    });
+  });
+
+  it('says the depth and credential-field limits in Chinese too', async () => {
+    let selection = 'name';
+    for (let i = 0; i < 6; i++) selection = `fields { type { ofType { ${selection} } } }`;
+    const deep = await server.post(
+      JSON.stringify({ query: `{ __type(name: "User") { ${selection} } }` }),
+      { 'accept-language': 'zh' },
+    );
+    expect(deep.body.errors![0]!.message).toBe(
+      '操作超出限制：该操作嵌套了 14 层；最多允许 12 层。',
+    );
+    const twice = await server.post(
+      JSON.stringify({
+        query:
+          'mutation { a: logout { __typename } b: deleteAccount(password: "x") { __typename } c: deleteAccount(password: "y") { __typename } }',
+      }),
+      { 'accept-language': 'zh' },
+    );
+    expect(twice.body.errors![0]!.message).toMatch(
+      /^操作超出限制：一个操作最多只能包含 1 个以下字段：login, [a-zA-Z, ]+；此操作包含 2 个。$/,
+    );
+  });
+
   it('bounds depth', async () => {
     let selection = 'name';
     // `ofType` adds no level, but every other field does: 1 + 6 × 2 + 1 levels.

@@ -220,6 +220,28 @@ describe('E4: messages follow Accept-Language', () => {
     expect(body.errors![0]!.message).toMatch(/^请求不是有效的 GraphQL 请求/);
   });
 
+  it('our own request errors speak Chinese whole; graphql-js’s keep their English after the row text', async () => {
+    const zh = { 'accept-language': 'zh' };
+    const subscription = await query('subscription { me { __typename } }', {}, zh);
+    expect(subscription.body.errors![0]!.message).toBe(
+      '请求不是有效的 GraphQL 请求：本接口没有 subscription 类型的操作。',
+    );
+    const hash = await server.post(
+      JSON.stringify({
+        query: '{ me { __typename } }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 7 } },
+      }),
+      zh,
+    );
+    expect(hash.body.errors![0]!.message).toBe(
+      '请求不是有效的 GraphQL 请求：extensions.persistedQuery.sha256Hash 必须是字符串。',
+    );
+    const unknown = await query('{ nope }', undefined, zh);
+    expect(unknown.body.errors![0]!.message).toBe(
+      '请求不是有效的 GraphQL 请求：Cannot query field "nope" on type "Query".',
+    );
+  });
+
   it('an English preference ranked above Chinese stays English', async () => {
     const { body } = await query('{ me { ... on ErrorResult { message } } }', undefined, {
       'accept-language': 'en-US,en;q=0.9,zh-CN;q=0.8',

@@ -1,6 +1,5 @@
 import {
   getNamedType,
-  GraphQLError,
   type GraphQLNamedType,
   isInterfaceType,
   isIntrospectionType,
@@ -13,6 +12,8 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { ApiError } from '../info/api-error';
+import { type MessageKey, type MessageParams } from '../info/i18n';
 
 /** The bounds every operation must stay within (1022 QUERY_TOO_COMPLEX beyond them). */
 export const QUERY_LIMITS = {
@@ -51,10 +52,8 @@ interface Shape {
 
 const LEAF: Shape = { depth: 0, aliases: 0, credentialFields: 0 };
 
-const tooComplex = (message: string): GraphQLError =>
-  new GraphQLError(message, {
-    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', infocode: 1022, info: 'QUERY_TOO_COMPLEX' },
-  });
+const tooComplex = (key: MessageKey, params: MessageParams): ApiError =>
+  new ApiError('QUERY_TOO_COMPLEX', key, params);
 
 /**
  * `ofType` on an introspection type (`__Type`) is a chain of one object per level that the
@@ -143,23 +142,21 @@ export const QueryLimitsRule: ValidationRule = (context: ValidationContext): AST
       );
       if (shape.credentialFields > QUERY_LIMITS.credentialFields) {
         context.reportError(
-          tooComplex(
-            `An operation may hold at most ${QUERY_LIMITS.credentialFields} of ${[...CREDENTIAL_FIELDS].join(', ')}; this one holds ${shape.credentialFields}.`,
-          ),
+          tooComplex('limit.credentialFields', {
+            max: QUERY_LIMITS.credentialFields,
+            fields: [...CREDENTIAL_FIELDS].join(', '),
+            count: shape.credentialFields,
+          }),
         );
       }
       if (shape.depth > QUERY_LIMITS.depth) {
         context.reportError(
-          tooComplex(
-            `The operation is ${shape.depth} levels deep; at most ${QUERY_LIMITS.depth} are allowed.`,
-          ),
+          tooComplex('limit.depth', { depth: shape.depth, max: QUERY_LIMITS.depth }),
         );
       }
       if (shape.aliases > QUERY_LIMITS.aliases) {
         context.reportError(
-          tooComplex(
-            `The operation uses ${shape.aliases} aliases; at most ${QUERY_LIMITS.aliases} are allowed.`,
-          ),
+          tooComplex('limit.aliases', { count: shape.aliases, max: QUERY_LIMITS.aliases }),
         );
       }
       return false; // fragments are measured through their spreads
@@ -184,9 +181,12 @@ export const KnownOperationTypeRule: ValidationRule = (context: ValidationContex
   OperationDefinition(operation) {
     if (!context.getSchema().getRootType(operation.operation)) {
       context.reportError(
-        new GraphQLError(`This API has no ${operation.operation} operations.`, {
-          nodes: operation,
-        }),
+        new ApiError(
+          'INVALID_REQUEST',
+          'request.noSuchOperationType',
+          { operation: operation.operation },
+          operation,
+        ),
       );
     }
     return false;

@@ -5,21 +5,9 @@ import { type Logger } from 'pino';
 import { TOO_MANY_TOKENS } from '../abuse/query-limits';
 import { ClientGone, type Context } from '../context';
 import { safeError } from '../logger';
+import { ApiError } from './api-error';
 import { translate, type MessageKey, type MessageParams } from './i18n';
 import { describe, type InfoName, infocodeOf, type Lang, STATUS_TABLE } from './status';
-
-/** An error we throw on purpose into the `errors` array, with its code and a catalog message. */
-export class ApiError extends GraphQLError {
-  constructor(
-    readonly info: InfoName,
-    readonly messageKey: MessageKey,
-    readonly messageParams?: MessageParams,
-  ) {
-    super(translate('en', messageKey, messageParams), {
-      extensions: { infocode: infocodeOf(info), info },
-    });
-  }
-}
 
 /**
  * What graphql-js puts in the holes of its message templates. A name or a type is a GraphQL name
@@ -98,10 +86,32 @@ const OWN_MESSAGES: ReadonlyMap<string, MessageKey> = new Map([
   [VALIDATION_ABORTED, 'request.tooCostlyToValidate'],
 ]);
 
-/** The same messages by their English text, as formatError leaves them for localizeErrors. */
-const OWN_MESSAGES_BY_ENGLISH: ReadonlyMap<string, MessageKey> = new Map(
-  [...OWN_MESSAGES.values()].map((key) => [translate('en', key), key]),
-);
+/** A message of our catalogs, to be given in the client's language. */
+interface CatalogMessage {
+  key: MessageKey;
+  params?: MessageParams;
+}
+
+/**
+ * Where formatError leaves an entry's catalog message for localizeErrors, which knows the
+ * request's language (formatError does not). A symbol: JSON.stringify never writes it.
+ */
+const CATALOG = Symbol('catalog message');
+
+type FormattedError = GraphQLFormattedError & { [CATALOG]?: CatalogMessage };
+
+/** The catalog message an error of ours carries, or one of ours for a graphql-js text. */
+function catalogMessage(error: unknown, info: InfoName, message: string): CatalogMessage | null {
+  const own =
+    error instanceof GraphQLError && error.originalError instanceof ApiError
+      ? error.originalError
+      : error instanceof ApiError
+        ? error
+        : null;
+  if (own) return { key: own.messageKey, params: own.messageParams };
+  const key = info === 'QUERY_TOO_COMPLEX' ? OWN_MESSAGES.get(message) : undefined;
+  return key ? { key } : null;
+}
 
 const INFOS_BY_CODE = new Map<number, InfoName>(
   Object.entries(STATUS_TABLE).map(([info, row]) => [row.infocode, info as InfoName]),
@@ -166,18 +176,15 @@ function apolloCode(info: InfoName, code: unknown): unknown {
  * Apollo's formatError: every entry gets its infocode and info; an unexpected failure keeps
  * nothing of its own text (no stack, SQL or library message), only a generic one.
  */
-export function formatError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown): FormattedError {
   const info = classify(error);
   const internal = info === 'INTERNAL_ERROR';
-  const own = info === 'QUERY_TOO_COMPLEX' ? OWN_MESSAGES.get(formatted.message) : undefined;
+  const own = internal ? null : catalogMessage(error, info, formatted.message);
   return {
     message: internal
       ? STATUS_TABLE.INTERNAL_ERROR.en
       : own
-        ? translate('en', own)
+        ? translate('en', own.key, own.params)
         : formatted.message,
     ...(formatted.locations && !internal ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
@@ -186,6 +193,7 @@ export function formatError(
       infocode: infocodeOf(info),
       info,
     },
+    ...(own ? { [CATALOG]: own } : {}),
   };
 }
 
@@ -254,8 +262,10 @@ export function localizeErrors(
       };
     }
     if (lang === 'zh' && info) {
-      const own = OWN_MESSAGES_BY_ENGLISH.get(error.message);
-      const detail = own ? translate('zh', own) : error.message;
+      // Our own messages in Chinese; graphql-js's and Apollo's (a syntax error, an unknown
+      // field) have no translation, so their English follows the row's Chinese text.
+      const own = (error as FormattedError)[CATALOG];
+      const detail = own ? translate('zh', own.key, own.params) : error.message;
       return { ...error, message: `${describe(info, 'zh')}：${detail}` };
     }
     return error;

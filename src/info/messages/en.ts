@@ -44,7 +44,13 @@ export const en = {
   'users.first': 'first must be between 1 and 100.',
   'users.after': 'after is not a cursor this API gave out.',
   'users.search': 'search may be at most 254 characters long, with no NUL character.',
-  'request.invalid': 'The request is not a valid GraphQL request: {detail}',
+  'request.persistedQueryHash':
+    'The request is not a valid GraphQL request: extensions.persistedQuery.sha256Hash must be a string.',
+  'request.noSuchOperationType': 'This API has no {operation} operations.',
+  'limit.credentialFields':
+    'An operation may hold at most {max} of {fields}; this one holds {count}.',
+  'limit.depth': 'The operation is {depth} levels deep; at most {max} are allowed.',
+  'limit.aliases': 'The operation uses {count} aliases; at most {max} are allowed.',
   'request.bodyTooLarge': 'The request body is larger than {max} bytes.',
   'request.accept':
     'The Accept header must allow application/json or application/graphql-response+json.',

@@ -44,7 +44,13 @@ export const zh: Record<MessageKey, string> = {
   'users.first': 'first 必须在 1 到 100 之间。',
   'users.after': 'after 不是本接口给出的游标。',
   'users.search': 'search 最多 254 个字符，且不能含 NUL 字符。',
-  'request.invalid': '请求不是有效的 GraphQL 请求：{detail}',
+  'request.persistedQueryHash':
+    '请求不是有效的 GraphQL 请求：extensions.persistedQuery.sha256Hash 必须是字符串。',
+  'request.noSuchOperationType': '本接口没有 {operation} 类型的操作。',
+  'limit.credentialFields':
+    '一个操作最多只能包含 {max} 个以下字段：{fields}；此操作包含 {count} 个。',
+  'limit.depth': '该操作嵌套了 {depth} 层；最多允许 {max} 层。',
+  'limit.aliases': '该操作使用了 {count} 个别名；最多允许 {max} 个。',
   'request.bodyTooLarge': '请求体超过 {max} 字节。',
   'request.accept': 'Accept 请求头必须允许 application/json 或 application/graphql-response+json。',
   'request.batch': '不接受批量请求（JSON 数组）；每个请求只发送一个操作。',

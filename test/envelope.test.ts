@@ -184,6 +184,36 @@ describe('E3: top-level extensions name the first failure in document order', ()
     expect(second.extensions).toEqual({ infocode: 1010, info: 'INVALID_TOKEN_ERROR' });
   });
 
+  it('orders by the document when a failed non-null root field leaves data null', async () => {
+    // `me` answers InvalidToken without touching the database; `user` reads the users table,
+    // hidden here, so it fails with 1023 and, being non-null, takes `data` with it. The first
+    // failure in document order is user's, whatever finished first.
+    const connection = server.app.orm.em.getConnection();
+    await asSchemaChange(server, async () => {
+      await connection.execute('alter table users rename to users_hidden');
+      try {
+        for (const [document, expected] of [
+          [
+            '{ a: user(account: "1234567890") { __typename } b: me { __typename } }',
+            { infocode: 1023, info: 'INTERNAL_ERROR' },
+          ],
+          [
+            'query { ...Me a: user(account: "1234567890") { __typename } } ' +
+              'fragment Me on Query { b: me { __typename } }',
+            { infocode: 1010, info: 'INVALID_TOKEN_ERROR' },
+          ],
+        ] as const) {
+          const { body } = await query(document);
+          expect(body.data).toBeNull();
+          expect(body.errors!.map((error) => error.path)).toEqual([['a']]);
+          expect(body.extensions).toEqual(expected);
+        }
+      } finally {
+        await connection.execute('alter table users_hidden rename to users');
+      }
+    });
+  });
+
   it('counts a failure even when the client selects none of its fields', async () => {
     const { body } = await query('{ me { ... on User { id } } }');
     expect(body.data).toEqual({ me: {} });

@@ -1,6 +1,14 @@
 import { type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLFormattedError,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { type Logger } from 'pino';
 import { TOO_MANY_TOKENS } from '../abuse/query-limits';
 import { ClientGone, type Context } from '../context';
@@ -199,21 +207,59 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): F
 
 type Path = readonly (string | number)[];
 
-/** Orders two response paths as their fields stand in the document (the order of `data`'s keys). */
-function comparePaths(a: Path, b: Path, data: unknown): number {
+/**
+ * Orders two response paths as their fields stand in the document: the order of `data`'s keys,
+ * or, where `data` is null because a non-null root field failed, the order of `rootKeys`.
+ */
+function comparePaths(a: Path, b: Path, data: unknown, rootKeys: readonly string[]): number {
   let node: unknown = data;
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
     const y = b[i]!;
     if (x !== y) {
       if (typeof x === 'number' && typeof y === 'number') return x - y;
-      if (node === null || typeof node !== 'object') return 0;
-      const keys = Object.keys(node);
+      const keys =
+        node !== null && typeof node === 'object' ? Object.keys(node) : i === 0 ? rootKeys : null;
+      if (!keys) return 0;
       return keys.indexOf(String(x)) - keys.indexOf(String(y));
     }
     node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[x] : null;
   }
   return a.length - b.length;
+}
+
+/**
+ * The response keys of an operation's root fields in the order it selects them, its fragments
+ * followed where they stand: the order `data`'s keys would have had.
+ */
+function rootResponseKeys(
+  document: DocumentNode | undefined,
+  operation: OperationDefinitionNode | undefined,
+): string[] {
+  if (!document || !operation) return [];
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(definition.name.value, definition);
+    }
+  }
+  const keys = new Set<string>();
+  const followed = new Set<string>();
+  const collect = (selectionSet: SelectionSetNode): void => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        keys.add((selection.alias ?? selection.name).value);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        collect(selection.selectionSet);
+      } else if (!followed.has(selection.name.value)) {
+        followed.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) collect(fragment.selectionSet);
+      }
+    }
+  };
+  collect(operation.selectionSet);
+  return [...keys];
 }
 
 interface Outcome {
@@ -226,6 +272,7 @@ export function responseInfo(
   data: unknown,
   failures: readonly Outcome[],
   errors: readonly GraphQLFormattedError[] | undefined,
+  rootKeys: () => readonly string[] = () => [],
 ): { infocode: number; info: InfoName } {
   const outcomes: Outcome[] = [...failures];
   for (const error of errors ?? []) {
@@ -237,11 +284,12 @@ export function responseInfo(
     });
   }
   if (outcomes.length === 0) return { infocode: 1000, info: 'OK' };
+  const roots = data === null && outcomes.length > 1 ? rootKeys() : [];
   // A request-level error (no path: syntax, validation, HTTP) comes before any field's outcome.
   const first = outcomes.reduce((best, next) => {
     if (!best.path) return best;
     if (!next.path) return next;
-    return comparePaths(next.path, best.path, data) < 0 ? next : best;
+    return comparePaths(next.path, best.path, data, roots) < 0 ? next : best;
   });
   return { infocode: infocodeOf(first.info), info: first.info };
 }
@@ -300,7 +348,7 @@ export function envelopePlugin(logger: Logger): ApolloServerPlugin<Context> {
       }
       return Promise.resolve();
     },
-    willSendResponse({ response, contextValue }) {
+    willSendResponse({ response, contextValue, document, operation }) {
       // Apollo answers with `{ ...response.http, body }`: the same spread as in requestDidStart.
       (response.http as unknown as Record<string, unknown>).body = undefined;
       if (response.body.kind === 'single') {
@@ -315,7 +363,9 @@ export function envelopePlugin(logger: Logger): ApolloServerPlugin<Context> {
           extensions: Object.assign(
             {},
             result.extensions,
-            responseInfo(result.data, contextValue.failures, errors),
+            responseInfo(result.data, contextValue.failures, errors, () =>
+              rootResponseKeys(document, operation),
+            ),
           ),
         };
       }

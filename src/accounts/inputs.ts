@@ -26,10 +26,15 @@ export class LoginInput {
   @Field(() => String, { nullable: true, description: 'The 10-digit account number.' })
   account?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The address, in any case; used when account is not given (an empty account beside it ' +
+      'counts as not given).',
+  })
   email?: string | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Checked against the stored hash: wrong 1008, empty 1001.' })
   password!: string;
 }
 
@@ -39,18 +44,37 @@ export class LoginInput {
     'Changing your own email needs currentPassword.',
 })
 export class UpdateProfileInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: '2-32 characters after NFKC normalization and trimming; null is 1001.',
+  })
   username?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A valid address, unique in any case (taken: 1012); null is 1001. A new address is ' +
+      'unverified until the link mailed to it is followed.',
+  })
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Absolute http(s) URL, at most 255 characters; null or blank removes it.',
+  })
   avatar?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'At most 200 characters (grapheme clusters); null or blank removes it.',
+  })
   introduction?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Needed to change your own email to another address (missing: 1001, wrong: 1008); ' +
+      'an admin editing another user need not give it.',
+  })
   currentPassword?: string | null;
 }

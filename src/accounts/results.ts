@@ -18,7 +18,9 @@ import { User } from './user.entity';
   description: 'A signed-in session: send accessToken as `Authorization: Bearer <accessToken>`.',
 })
 export class AuthPayload {
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'A JWT; it works for expiresIn seconds, or until its session ends.',
+  })
   accessToken!: string;
 
   @Field(() => String, { description: 'Always "Bearer".' })
@@ -36,7 +38,7 @@ export class AuthPayload {
   @Field(() => Int, { description: 'Seconds until refreshToken expires if it is not used.' })
   refreshExpiresIn!: number;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The signed-in user, email included.' })
   user!: User;
 }
 
@@ -95,13 +97,13 @@ export class UserEdge {
   @Field(() => String, { description: 'Opaque: pass as after to get the users after this one.' })
   cursor!: string;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The user, email included (the caller is an admin).' })
   node!: User;
 }
 
 @ObjectType({ description: 'Where a page of users ends.' })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when more users follow endCursor.' })
   hasNextPage!: boolean;
 
   @Field(() => String, { nullable: true, description: 'The last cursor of this page.' })
@@ -112,10 +114,10 @@ export class PageInfo {
   description: 'A page of users, oldest account first; the order is stable as users are added.',
 })
 export class UserConnection {
-  @Field(() => [UserEdge])
+  @Field(() => [UserEdge], { description: 'At most first users, oldest account first.' })
   edges!: UserEdge[];
 
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Whether more users follow, and where to go on from.' })
   pageInfo!: PageInfo;
 
   @Field(() => Int, { description: 'How many users match the search, on every page.' })

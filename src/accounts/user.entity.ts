@@ -10,6 +10,14 @@ export enum Role {
 registerEnumType(Role, {
   name: 'Role',
   description: 'What a user may do: USER, or ADMIN for everything.',
+  valuesConfig: {
+    USER: {
+      description: 'Manages their own profile, sessions and account; sees others without email.',
+    },
+    ADMIN: {
+      description: "Also lists users, sets roles, edits other users' profiles and sees emails.",
+    },
+  },
 });
 
 @ObjectType({
@@ -20,7 +28,10 @@ export class User {
   [OptionalProps]?:
     'avatar' | 'introduction' | 'role' | 'emailVerified' | 'createdAt' | 'updatedAt';
 
-  @Field(() => ID)
+  @Field(() => ID, {
+    description:
+      'Permanent and unique (a UUID): what user(id), updateProfile(userId) and setRole(userId) take.',
+  })
   @PrimaryKey({ type: 'string', length: 36 })
   id: string = uuidv7();
 
@@ -78,15 +89,20 @@ export class User {
   @Property({ type: 'text', nullable: true })
   introduction: string | null = null;
 
-  @Field(() => Role)
+  @Field(() => Role, {
+    description: "Read afresh on every request: setRole applies to the user's existing tokens.",
+  })
   @Enum({ items: () => Role, type: 'string', length: 8 })
   role: Role = Role.USER;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the account was registered.' })
   @Property({ type: 'datetime' })
   createdAt: Date = new Date();
 
-  @Field(() => Date)
+  @Field(() => Date, {
+    description:
+      'When the profile, password or role was last written; createdAt until the first change.',
+  })
   @Property({ type: 'datetime', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -6,10 +6,10 @@ import { Info, type InfoName, type Lang, STATUS_TABLE } from './status';
 
 @ObjectType({ description: 'One row of the status table.' })
 export class InfoCodeEntry {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The numeric code, as in ErrorResult.infocode.' })
   infocode!: number;
 
-  @Field(() => Info)
+  @Field(() => Info, { description: 'Its symbolic name, as in ErrorResult.info.' })
   info!: InfoName;
 
   @Field(() => String, { description: 'What the code means, in the language of Accept-Language.' })

@@ -23,6 +23,11 @@ registerEnumType(Info, {
   ),
 });
 
+/** The description of every `message` field: translated text, and which language it is in. */
+const MESSAGE =
+  'Human-readable text: Chinese for Accept-Language zh or any zh-*, English otherwise ' +
+  '(of the two, the language the client ranks higher wins).';
+
 /** A message that is translated on its way out, in the language of the request. */
 export interface Translatable {
   readonly messageKey: MessageKey;
@@ -33,14 +38,14 @@ export interface Translatable {
   description: 'Every expected failure: an infocode from the status table, its name and a message.',
 })
 export abstract class ErrorResult implements Translatable {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The numeric code of this outcome in the status table.' })
   infocode: number;
 
-  @Field(() => Info)
+  @Field(() => Info, { description: 'The symbolic name of infocode.' })
   info: InfoName;
 
   /** Resolved by ErrorResultResolver from messageKey, in the request's language. */
-  @Field(() => String)
+  @Field(() => String, { description: MESSAGE })
   message!: string;
 
   readonly messageKey: MessageKey;
@@ -59,13 +64,13 @@ export class FieldViolation implements Translatable {
   @Field(() => String, { description: 'The input field, as named in the schema.' })
   field: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The numeric code of the rule broken, from the status table.' })
   infocode: number;
 
-  @Field(() => Info)
+  @Field(() => Info, { description: 'The symbolic name of infocode.' })
   info: InfoName;
 
-  @Field(() => String)
+  @Field(() => String, { description: MESSAGE })
   message!: string;
 
   readonly messageKey: MessageKey;
@@ -91,10 +96,14 @@ export class FieldViolation implements Translatable {
     'The input broke one or more field rules. infocode and field are those of the first violation in input-field order.',
 })
 export class InvalidInput extends ErrorResult {
-  @Field(() => String)
+  @Field(() => String, {
+    description: 'The input field or argument of the first violation, as named in the schema.',
+  })
   field: string;
 
-  @Field(() => [FieldViolation])
+  @Field(() => [FieldViolation], {
+    description: 'Every rule the input broke, all at once, in input-field order.',
+  })
   violations: FieldViolation[];
 
   constructor(violations: [FieldViolation, ...FieldViolation[]]) {

@@ -44,10 +44,25 @@ function containerFor(services: Services): ContainerType {
   return { get: (someClass) => instances.get(someClass) };
 }
 
-export function createSchema(services: Services | null): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * Who may call what, for the root types: type-graphql builds Query and Mutation without a
+ * description and has no option for one.
+ */
+const ACCESS =
+  'Public needs no token; Signed in needs `Authorization: Bearer <accessToken>`; ADMIN only ' +
+  'also needs the ADMIN role.';
+const ROOT_DESCRIPTIONS = {
+  query: `Every read. ${ACCESS}`,
+  mutation: `Every write. ${ACCESS}`,
+};
+
+export async function createSchema(services: Services | null): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     validate: false,
     ...(services ? { container: containerFor(services) } : {}),
   });
+  schema.getQueryType()!.description = ROOT_DESCRIPTIONS.query;
+  schema.getMutationType()!.description = ROOT_DESCRIPTIONS.mutation;
+  return schema;
 }

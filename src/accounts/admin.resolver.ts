@@ -16,8 +16,20 @@ export class AdminResolver {
   users(
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: '1-100.' })
     first: number | null,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Arg('search', () => String, { nullable: true }) search: string | null | undefined,
+    @Arg('after', () => String, {
+      nullable: true,
+      description:
+        'Opaque: a UserEdge.cursor or pageInfo.endCursor from an earlier page; the page starts ' +
+        'after that user. Any other string is 1001.',
+    })
+    after: string | null | undefined,
+    @Arg('search', () => String, {
+      nullable: true,
+      description:
+        'Matches the start of the username (NFKC, any case), email (any case) or account ' +
+        'number; % and _ are literal. At most 254 characters (else 1001).',
+    })
+    search: string | null | undefined,
     @Ctx() ctx: Context,
   ): Promise<typeof UsersResult> {
     return this.admin.users(ctx, first, after, search);
@@ -29,8 +41,12 @@ export class AdminResolver {
       'be demoted (1011).',
   })
   setRole(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('role', () => Role) role: Role,
+    @Arg('userId', () => ID, { description: 'The user whose role changes; unknown: 1016.' })
+    userId: string,
+    @Arg('role', () => Role, {
+      description: 'The role to give; giving the one the user has already changes nothing.',
+    })
+    role: Role,
     @Ctx() ctx: Context,
   ): Promise<typeof SetRoleResult> {
     return this.admin.setRole(ctx, userId, role);

@@ -18,7 +18,10 @@ export class EmailResolver {
       'answer is the same, in the same time, whether or not it does.',
   })
   requestPasswordReset(
-    @Arg('email', () => String) email: string,
+    @Arg('email', () => String, {
+      description: 'Where the link goes; an unknown or malformed address gets the same answer.',
+    })
+    email: string,
     @Ctx() ctx: Context,
   ): Promise<RequestAccepted> {
     return this.email.requestPasswordReset(ctx, email);
@@ -30,8 +33,16 @@ export class EmailResolver {
       'user and opens a new one.',
   })
   resetPassword(
-    @Arg('token', () => String) token: string,
-    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('token', () => String, {
+      description: 'From the reset link. Used, replaced or unknown: 1010; expired: 1009.',
+    })
+    token: string,
+    @Arg('newPassword', () => String, {
+      description:
+        '8-128 characters; not the email, the username or a common password (else 1003, ' +
+        'and the token still works).',
+    })
+    newPassword: string,
     @Ctx() ctx: Context,
   ): Promise<typeof ResetPasswordResult> {
     return this.email.resetPassword(ctx, token, newPassword);
@@ -49,7 +60,10 @@ export class EmailResolver {
     description: 'Public. Marks the address verified with the token of a verification link.',
   })
   verifyEmail(
-    @Arg('token', () => String) token: string,
+    @Arg('token', () => String, {
+      description: 'From the verification link. Used, replaced or unknown: 1010; expired: 1009.',
+    })
+    token: string,
     @Ctx() ctx: Context,
   ): Promise<typeof VerifyEmailResult> {
     return this.email.verifyEmail(ctx, token);

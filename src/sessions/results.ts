@@ -12,7 +12,9 @@ import {
 
 @ObjectType({ description: 'How many sessions a logout or revocation ended (0 is not an error).' })
 export class LogoutSuccess {
-  @Field(() => Int)
+  @Field(() => Int, {
+    description: 'How many live sessions ended: 0 or 1, or any number with allSessions.',
+  })
   revokedSessions: number;
 
   constructor(revokedSessions: number) {
@@ -22,7 +24,7 @@ export class LogoutSuccess {
 
 @ObjectType({ description: 'The account is gone, with its sessions; its email is free again.' })
 export class AccountDeleted {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The id the deleted user had.' })
   id: string;
 
   constructor(id: string) {
@@ -32,10 +34,12 @@ export class AccountDeleted {
 
 @ObjectType('Session', { description: 'A signed-in device of the caller.' })
 export class SessionView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'What revokeSession(id) takes to end it.' })
   id!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, {
+    description: 'When it was opened: by register, login, changePassword or resetPassword.',
+  })
   createdAt!: Date;
 
   @Field(() => Date, { description: 'When it was opened or its refresh token last used.' })
@@ -53,7 +57,9 @@ export class SessionView {
 
 @ObjectType({ description: "The caller's live sessions, most recently used first." })
 export class SessionList {
-  @Field(() => [SessionView])
+  @Field(() => [SessionView], {
+    description: 'Every session of the caller that has not ended or expired.',
+  })
   items: SessionView[];
 
   constructor(items: SessionView[]) {

@@ -27,7 +27,12 @@ export class SessionResolver {
       'any other reuse ends the session (1010).',
   })
   refreshToken(
-    @Arg('refreshToken', () => String) refreshToken: string,
+    @Arg('refreshToken', () => String, {
+      description:
+        "The refresh token of the session's latest AuthPayload. Expired: 1009; malformed or " +
+        'forged: 1010.',
+    })
+    refreshToken: string,
     @Ctx() ctx: Context,
   ): Promise<typeof RefreshTokenResult> {
     return this.accounts.refresh(ctx, refreshToken);
@@ -37,7 +42,11 @@ export class SessionResolver {
     description: "Signed in. Ends the caller's session, or with allSessions every one of theirs.",
   })
   async logout(
-    @Arg('allSessions', () => Boolean, { nullable: true, defaultValue: false })
+    @Arg('allSessions', () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description: "true ends every live session of the caller's, not only this one.",
+    })
     allSessions: boolean | null,
     @Ctx() ctx: Context,
   ): Promise<typeof LogoutResult> {
@@ -56,7 +65,8 @@ export class SessionResolver {
       'session of the caller ends nothing (revokedSessions: 0).',
   })
   async revokeSession(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: 'A Session.id from the sessions query.' })
+    id: string,
     @Ctx() ctx: Context,
   ): Promise<typeof LogoutResult> {
     const caller = await ctx.auth.requireSession();

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { buildASTSchema, parse, printSchema, visit } from 'graphql';
 import { join } from 'node:path';
 import { printSchemaFile } from '../src/schema-file';
 import { InfoCodesDocument } from './generated/graphql';
@@ -68,7 +69,15 @@ describe('schema.graphql', () => {
   });
 
   it('names every type the contract fixes', () => {
-    const text = readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8');
+    // Read without its descriptions, which put each described argument on a line of its own.
+    const described = parse(readFileSync(join(__dirname, '..', 'schema.graphql'), 'utf8'));
+    const text = printSchema(
+      buildASTSchema(
+        visit(described, {
+          enter: (node) => ('description' in node ? { ...node, description: undefined } : node),
+        }),
+      ),
+    );
     for (const fixed of [
       'union RegisterResult = AccountGenerationError | AuthPayload | InvalidInput | MailboxOccupied | TooManyRequests',
       'union LoginResult = AuthPayload | EmailNotVerified | InvalidInput | TooManyRequests | UserNotExist | WrongPassword',

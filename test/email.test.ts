@@ -137,6 +137,12 @@ async function resetInLine(single: TestServer) {
   return { user, token, newPassword, resetting, ahead };
 }
 
+/** An ADMIN_EMAIL admin of a server's own (a fresh address), and the settings that make it. */
+function ownAdmin(password: string) {
+  const email = `admin-${randomUUID().slice(0, 8)}@example.com`;
+  return { email, password, env: { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } };
+}
+
 /** A server with its own settings mailing to `inbox`, its log checked and closed afterwards. */
 async function withServer(
   inbox: Inbox | null,
@@ -812,17 +818,8 @@ describe('email change limits (RATE_LIMIT_MAIL)', () => {
   });
 
   it("an admin's changes to other users' emails count against the admin's address too", async () => {
-    const admin = {
-      email: `admin-${randomUUID().slice(0, 8)}@example.com`,
-      password: 'admin pw 42',
-    };
-    const env = {
-      RATE_LIMIT: 'on',
-      RATE_LIMIT_MAIL: '1/1h',
-      TRUST_PROXY: '1',
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-    };
+    const admin = ownAdmin('admin pw 42');
+    const env = { RATE_LIMIT: 'on', RATE_LIMIT_MAIL: '1/1h', TRUST_PROXY: '1', ...admin.env };
     await withServer(inbox, env, async (limited) => {
       keep(limited, admin.password);
       const signedIn = await login(limited, admin.email, admin.password);
@@ -916,15 +913,8 @@ describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
 
 describe('ADMIN_EMAIL', () => {
   it('counts as verified: the admin logs in even with REQUIRE_EMAIL_VERIFICATION=true', async () => {
-    const admin = {
-      email: `admin-${randomUUID().slice(0, 8)}@example.com`,
-      password: 'admin pass 1234',
-    };
-    const env = {
-      REQUIRE_EMAIL_VERIFICATION: 'true',
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-    };
+    const admin = ownAdmin('admin pass 1234');
+    const env = { REQUIRE_EMAIL_VERIFICATION: 'true', ...admin.env };
     await withServer(inbox, env, async (strict) => {
       keep(strict, admin.password);
       const result = await login(strict, admin.email, admin.password);

@@ -19,16 +19,14 @@ export class Cors {
    * now answered (204).
    */
   handle(request: IncomingMessage, response: ServerResponse): boolean {
-    if (this.origins === '*') {
-      if (request.headers.origin === undefined) return false;
-    } else {
-      if (this.origins.size === 0) return false; // same origin only: no CORS headers at all
-      // The answer depends on Origin, so a cache must not hand one origin's answer to another.
-      response.setHeader('vary', 'Origin');
-    }
+    const any = this.origins === '*';
+    if (!any && this.origins.size === 0) return false; // same origin only: no CORS headers at all
+    // Granted to some origins only, the answer depends on Origin: a cache must not hand one
+    // origin's answer to another.
+    if (!any) response.setHeader('vary', 'Origin');
     const origin = request.headers.origin;
-    if (origin === undefined || (this.origins !== '*' && !this.origins.has(origin))) return false;
-    response.setHeader('access-control-allow-origin', this.origins === '*' ? '*' : origin);
+    if (origin === undefined || (!any && !this.origins.has(origin))) return false;
+    response.setHeader('access-control-allow-origin', any ? '*' : origin);
     const preflight =
       request.method === 'OPTIONS' &&
       request.headers['access-control-request-method'] !== undefined;
